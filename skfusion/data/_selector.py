@@ -1,0 +1,231 @@
+"""Select one or more modalities, as ColumnTransformer selects columns."""
+
+from collections.abc import Mapping
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from ._container import ModalityDict, _is_frame
+
+__all__ = ["ModalitySelector", "select_modality", "modality_names"]
+
+
+def modality_names(modality):
+    """The modality names that a selection refers to, as a list of str.
+
+    Parameters
+    ----------
+    modality : str, list of str, or other selection
+        A selection as :class:`ModalitySelector` takes it.
+
+    Returns
+    -------
+    names : list of str
+        The named modalities; empty for ``None``, callables, and column
+        selections by position.
+    """
+    if isinstance(modality, str):
+        return [modality]
+    if isinstance(modality, (list, tuple)) and all(isinstance(m, str) for m in modality):
+        return list(modality)
+    return []
+
+
+def select_modality(X, modality):
+    """Return the part of ``X`` that ``modality`` selects.
+
+    Parameters
+    ----------
+    X : ModalityDict, mapping, DataFrame, ndarray or sparse matrix
+        The input.
+    modality : str, list, int, slice, array-like of bool, callable or None
+        On a ModalityDict (or any mapping such as skorch's ``SliceDict``): a
+        name returns that modality, a list of names a ModalityDict of those.
+        On a DataFrame: a column name (1-D) or a list of names (a DataFrame).
+        On a 2-D array: a column index (1-D), or a list of indices, a slice
+        or a boolean mask (2-D). ``None`` returns ``X`` itself; a callable is
+        called on ``X`` and its result used as the selection.
+
+    Returns
+    -------
+    selected : array-like or ModalityDict
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skfusion import ModalityDict
+    >>> from skfusion.data import select_modality
+    >>> X = ModalityDict(image=np.ones((2, 3, 3)), text=["hi", "ho"])
+    >>> select_modality(X, "text")
+    array(['hi', 'ho'], dtype=object)
+    >>> select_modality(X, ["image"])
+    ModalityDict(n_samples=2, image=float64(2, 3, 3))
+    """
+    if modality is None:
+        return X
+    if callable(modality):
+        return select_modality(X, modality(X))
+    if isinstance(X, Mapping):
+        return _select_from_mapping(X, modality)
+    if _is_frame(X):
+        return _select_from_frame(X, modality)
+    if isinstance(X, np.ndarray) or sparse.issparse(X):
+        return _select_from_array(X, modality)
+    raise TypeError(
+        f"cannot select modality {modality!r} from a {type(X).__name__}; pass a "
+        "ModalityDict, a DataFrame or a 2-D array"
+    )
+
+
+def _select_from_mapping(X, modality):
+    names = modality_names(modality)
+    if not names and not (isinstance(modality, (list, tuple)) and len(modality) == 0):
+        raise TypeError(
+            f"modalities are selected by name (a str or a list of str), got {modality!r}"
+        )
+    absent = [name for name in names if name not in X]
+    if absent:
+        raise ValueError(
+            f"modality {absent[0]!r} is not in X; the modalities are "
+            f"{', '.join(map(repr, X.keys()))}"
+        )
+    if isinstance(modality, str):
+        return dict.__getitem__(X, modality) if isinstance(X, dict) else X[modality]
+    if not names:
+        raise ValueError("an empty list selects no modality")
+    values = {name: (dict.__getitem__(X, name) if isinstance(X, dict) else X[name])
+              for name in names}
+    if isinstance(X, ModalityDict):
+        return ModalityDict._from_validated(values)
+    return ModalityDict(values)
+
+
+def _select_from_frame(X, modality):
+    wanted = [modality] if np.isscalar(modality) else list(np.asarray(modality).tolist()
+                                                          if not isinstance(modality, list)
+                                                          else modality)
+    if all(isinstance(c, str) for c in wanted):
+        absent = [c for c in wanted if c not in X.columns]
+        if absent:
+            raise ValueError(
+                f"column {absent[0]!r} is not in the DataFrame; its columns are "
+                f"{list(X.columns)}"
+            )
+        return X[modality] if np.isscalar(modality) else X[wanted]
+    return _select_from_array(X, modality, frame=True)
+
+
+def _select_from_array(X, modality, frame=False):
+    if isinstance(modality, str) or (
+        isinstance(modality, (list, tuple)) and any(isinstance(m, str) for m in modality)
+    ):
+        raise ValueError(
+            f"modality {modality!r} is a name, but X is a {type(X).__name__} without "
+            "names; wrap the data in a skfusion.ModalityDict or a DataFrame"
+        )
+    if len(getattr(X, "shape", ())) != 2:
+        raise ValueError(
+            f"columns can only be selected from 2-D data, got shape {getattr(X, 'shape', None)}"
+        )
+    n_columns = X.shape[1]
+    key = modality
+    if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
+        if not -n_columns <= key < n_columns:
+            raise ValueError(f"column {key} is out of range for {n_columns} columns")
+    elif not isinstance(key, slice):
+        key = np.asarray(key)
+        if key.dtype == bool and key.shape != (n_columns,):
+            raise ValueError(
+                f"boolean column mask has shape {key.shape}, X has {n_columns} columns"
+            )
+        if key.dtype.kind in "iu" and key.size and (
+            key.max() >= n_columns or key.min() < -n_columns
+        ):
+            raise ValueError(f"column index out of range for {n_columns} columns")
+    if frame:
+        return X.iloc[:, key]
+    out = X[:, key]
+    return out
+
+
+class ModalitySelector(TransformerMixin, BaseEstimator):
+    """Return one modality, or several as a ModalityDict.
+
+    A stateless transformer that begins a per-modality pipeline, so that
+    ``make_pipeline(ModalitySelector("text"), TfidfVectorizer())`` reads the
+    text of a :class:`ModalityDict`. It selects from ordinary scikit-learn
+    input as ``ColumnTransformer`` does, so the same pipeline runs on a
+    DataFrame or a 2-D array.
+
+    Parameters
+    ----------
+    modality : str, list, int, slice, array-like of bool, callable or None, default=None
+        What to select. On a ModalityDict (or skorch ``SliceDict``): a name
+        returns that modality (a text modality is the 1-D array of strings
+        that ``TfidfVectorizer`` expects), a list of names a ModalityDict. On
+        a DataFrame: a column name or a list of them. On a 2-D array: column
+        indices, a slice or a boolean mask. ``None`` passes X through; a
+        callable is called on X and returns one of the above.
+
+    Attributes
+    ----------
+    modalities_ : list of str
+        The modality names selected at fit (empty for column selections).
+
+    See Also
+    --------
+    ModalityDict : The multimodal X.
+
+    Examples
+    --------
+    >>> from sklearn.feature_extraction.text import TfidfVectorizer
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from skfusion import ModalityDict, ModalitySelector
+    >>> X = ModalityDict(text=["red fox", "blue fox", "red hen"], size=[[1.0], [2.0], [3.0]])
+    >>> pipe = make_pipeline(ModalitySelector("text"), TfidfVectorizer())
+    >>> pipe.fit_transform(X).shape
+    (3, 4)
+    """
+
+    def __init__(self, modality=None):
+        self.modality = modality
+
+    def fit(self, X, y=None):
+        """Check that the selection exists in X.
+
+        Parameters
+        ----------
+        X : ModalityDict, DataFrame or 2-D array
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : ModalitySelector
+        """
+        select_modality(X, self.modality)
+        self.modalities_ = modality_names(self.modality)
+        return self
+
+    def transform(self, X):
+        """Return the selected part of X.
+
+        Parameters
+        ----------
+        X : ModalityDict, DataFrame or 2-D array
+
+        Returns
+        -------
+        selected : array-like or ModalityDict
+        """
+        return select_modality(X, self.modality)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.input_tags.two_d_array = True
+        tags.input_tags.string = True
+        tags.input_tags.allow_nan = True
+        tags.transformer_tags.preserves_dtype = []
+        return tags

@@ -1,0 +1,13 @@
+"""The one module that imports scikit-learn's private helpers.
+
+Everything skfusion needs from private scikit-learn modules is imported here,
+so that a change in scikit-learn is fixed in one place.
+"""
+
+from sklearn.utils._param_validation import (  # noqa: F401
+    HasMethods,
+    Interval,
+    StrOptions,
+)
+from sklearn.utils.metaestimators import _BaseComposition  # noqa: F401
+from sklearn.base import _fit_context  # noqa: F401
