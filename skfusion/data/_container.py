@@ -141,6 +141,9 @@ def _describe(value):
 def _missing_mask(value):
     """Rows that lack the modality: ``None`` entries, or all-NaN rows."""
     n = _n_rows(value)
+    if hasattr(value, "missing_mask"):
+        # lazily loaded modalities know what is missing without decoding it
+        return np.asarray(value.missing_mask(), dtype=bool)
     if _is_frame(value):
         return value.isna().to_numpy().all(axis=1)
     if _is_pandas(value):
