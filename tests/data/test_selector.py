@@ -1,0 +1,133 @@
+"""ModalitySelector and select_modality on ModalityDicts, DataFrames, arrays and SliceDicts."""
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.compose import ColumnTransformer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skfusion import ModalityDict, ModalitySelector
+from skfusion.data import modality_names, select_modality
+from skfusion.utils import check_multimodal
+
+
+@pytest.fixture
+def X():
+    return ModalityDict(
+        image=np.arange(5 * 4 * 4, dtype=float).reshape(5, 4, 4),
+        audio=[np.ones(n, dtype=np.int16) for n in (3, 9, 4, 2, 7)],
+        text=["one", "two", "three", "four", "five"],
+    )
+
+
+def test_name_returns_the_modality(X):
+    assert ModalitySelector("image").fit_transform(X) is X["image"]
+    text = ModalitySelector("text").fit_transform(X)
+    assert text.ndim == 1 and text.dtype == object and text[2] == "three"
+
+
+def test_list_of_names_returns_a_modality_dict(X):
+    out = ModalitySelector(["text", "image"]).fit_transform(X)
+    assert isinstance(out, ModalityDict)
+    assert out.modalities == ("text", "image")
+    assert out["image"] is X["image"]
+
+
+def test_none_passes_everything_and_callable_chooses(X):
+    assert ModalitySelector().fit_transform(X) is X
+    chooser = ModalitySelector(lambda X: [m for m in X.modalities if m != "audio"])
+    assert chooser.fit_transform(X).modalities == ("image", "text")
+
+
+def test_unknown_modality_lists_those_that_exist(X):
+    with pytest.raises(ValueError, match="modality 'video' is not in X; the modalities are "
+                                         "'image', 'audio', 'text'"):
+        ModalitySelector("video").fit(X)
+
+
+def test_non_name_selection_on_a_modality_dict(X):
+    with pytest.raises(TypeError, match="selected by name"):
+        select_modality(X, 3)
+
+
+def test_dataframe_columns_as_column_transformer_does():
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"age": [1, 2, 3], "size": [4.0, 5.0, 6.0], "note": ["a", "b", "c"]})
+    assert list(select_modality(df, "note")) == ["a", "b", "c"]
+    assert list(select_modality(df, ["age", "size"]).columns) == ["age", "size"]
+    with pytest.raises(ValueError, match=r"column 'weight' is not in the DataFrame; its columns "
+                                         r"are \['age', 'size', 'note'\]"):
+        select_modality(df, ["age", "weight"])
+
+
+def test_array_columns_as_column_transformer_does():
+    A = np.arange(12).reshape(3, 4)
+    np.testing.assert_array_equal(select_modality(A, 1), [1, 5, 9])
+    np.testing.assert_array_equal(select_modality(A, [0, 3]), A[:, [0, 3]])
+    np.testing.assert_array_equal(select_modality(A, slice(1, 3)), A[:, 1:3])
+    np.testing.assert_array_equal(select_modality(A, [True, False, False, True]), A[:, [0, 3]])
+    with pytest.raises(ValueError, match="is a name, but X is a ndarray"):
+        select_modality(A, "image")
+    with pytest.raises(ValueError, match="out of range for 4 columns"):
+        select_modality(A, 9)
+
+
+def test_same_pipeline_runs_on_a_dataframe_and_a_modality_dict():
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(0)
+    y = np.arange(40) % 2
+    table = pd.DataFrame({"a": rng.normal(size=40) + 3 * y, "b": rng.normal(size=40)})
+    pipe = make_pipeline(ModalitySelector(["a", "b"]), StandardScaler(), LogisticRegression())
+    score_frame = cross_val_score(pipe, table, y, cv=4).mean()
+    X = ModalityDict(table=table, other=np.zeros((40, 2)))
+    pipe_md = make_pipeline(ModalitySelector("table"), StandardScaler(), LogisticRegression())
+    score_md = cross_val_score(pipe_md, X, y, cv=4).mean()
+    assert score_frame == pytest.approx(score_md) and score_frame > 0.8
+
+
+def test_tabular_modality_through_a_column_transformer():
+    pd = pytest.importorskip("pandas")
+    from sklearn.preprocessing import OneHotEncoder
+
+    table = pd.DataFrame({"colour": ["red", "blue", "red", "green"] * 5,
+                          "weight": np.linspace(1, 2, 20)})
+    y = (table["colour"] == "red").to_numpy().astype(int)
+    X = ModalityDict(table=table, text=["x"] * 20)
+    columns = ColumnTransformer([("cat", OneHotEncoder(), ["colour"]),
+                                 ("num", StandardScaler(), ["weight"])])
+    pipe = make_pipeline(ModalitySelector("table"), columns, LogisticRegression())
+    assert cross_val_score(pipe, X, y, cv=4).mean() == 1.0
+
+
+def test_skorch_slicedict_is_accepted():
+    helper = pytest.importorskip("skorch.helper")
+    sd = helper.SliceDict(image=np.zeros((4, 2, 2)), audio=np.ones((4, 3)))
+    assert select_modality(sd, "audio").shape == (4, 3)
+    both = select_modality(sd, ["image", "audio"])
+    assert isinstance(both, ModalityDict) and len(both) == 4
+
+
+def test_selector_is_stateless_and_clonable(X):
+    sel = ModalitySelector(["image"])
+    assert clone(sel).get_params() == {"modality": ["image"]}
+    assert sel.__sklearn_tags__().requires_fit is False
+    assert sel.fit(X).modalities_ == ["image"]
+
+
+def test_modality_names():
+    assert modality_names("a") == ["a"]
+    assert modality_names(["a", "b"]) == ["a", "b"]
+    assert modality_names(None) == []
+    assert modality_names([0, 1]) == []
+
+
+def test_check_multimodal_converts_and_checks():
+    out = check_multimodal({"a": [1, 2], "b": ["x", "y"]}, modalities=["a"])
+    assert isinstance(out, ModalityDict) and len(out) == 2
+    with pytest.raises(ValueError, match="MyModel needs modality 'c', which X lacks; X has 'a', 'b'"):
+        check_multimodal(out, modalities=["a", "c"], estimator="MyModel")
+    with pytest.raises(TypeError, match="expects a skfusion.ModalityDict"):
+        check_multimodal(np.zeros((2, 2)))

