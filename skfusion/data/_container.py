@@ -1,5 +1,6 @@
 """The multimodal X: one container of per-modality arrays that sklearn can index."""
 
+import mmap
 import numbers
 
 import numpy as np
@@ -339,7 +340,9 @@ class ModalityDict(dict):
         return self._from_validated(dict(self.items()))
 
     def __reduce__(self):
-        return (_rebuild, (dict(self.items()),))
+        # memory maps travel as (file, offset, shape), not as copies of their data
+        return (_rebuild, ({name: _MemmapRef.of(value) or value
+                            for name, value in self.items()},))
 
     def __repr__(self):
         parts = ", ".join(f"{name}={_describe(value)}" for name, value in self.items())
@@ -489,4 +492,30 @@ def _check_lengths(items):
 
 
 def _rebuild(items):
-    return ModalityDict._from_validated(items)
+    return ModalityDict._from_validated(
+        {name: value.open() if isinstance(value, _MemmapRef) else value
+         for name, value in items.items()}
+    )
+
+
+class _MemmapRef:
+    """A read-only memory map (or a contiguous view of one), by file and offset."""
+
+    def __init__(self, filename, dtype, shape, offset):
+        self.filename, self.dtype, self.shape, self.offset = filename, dtype, shape, offset
+
+    @classmethod
+    def of(cls, value):
+        """The reference to ``value``, or None if it cannot be reopened as it is."""
+        if not (isinstance(value, np.memmap) and value.mode == "r" and value.filename
+                and getattr(value, "_mmap", None) is not None
+                and value.flags.c_contiguous and value.size):
+            return None
+        start = np.frombuffer(value._mmap, dtype=np.uint8).ctypes.data
+        mapped_from = value.offset - value.offset % mmap.ALLOCATIONGRANULARITY
+        offset = value.ctypes.data - start + mapped_from
+        return cls(value.filename, value.dtype, value.shape, offset)
+
+    def open(self):
+        return np.memmap(self.filename, dtype=self.dtype, mode="r", offset=self.offset,
+                         shape=self.shape)

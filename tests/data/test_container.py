@@ -239,3 +239,24 @@ def test_scalar_row_index_is_refused_with_advice(X):
 def test_float_row_index_is_refused(X):
     with pytest.raises(IndexError, match="dtype float64"):
         X[np.array([0.0, 1.0])]
+
+
+def test_memory_mapped_modality_pickles_by_reference(tmp_path):
+    images = np.arange(200 * 16 * 16, dtype=np.float32).reshape(200, 16, 16)
+    np.save(tmp_path / "images.npy", images)
+    X = ModalityDict(image=np.load(tmp_path / "images.npy", mmap_mode="r"),
+                     label=np.arange(200))
+    payload = pickle.dumps(X)
+    assert len(payload) < images.nbytes / 20
+    back = pickle.loads(payload)
+    assert isinstance(back["image"], np.memmap)
+    np.testing.assert_array_equal(back["image"], images)
+    # a contiguous slice stays a map of the right rows
+    part = pickle.loads(pickle.dumps(X[10:30]))
+    assert isinstance(part["image"], np.memmap)
+    np.testing.assert_array_equal(part["image"], images[10:30])
+    np.testing.assert_array_equal(part["label"], np.arange(10, 30))
+    # fancy indexing reads only the rows asked for, into memory
+    rows = X[[5, 199, 0]]
+    assert not isinstance(rows["image"], np.memmap)
+    np.testing.assert_array_equal(rows["image"], images[[5, 199, 0]])

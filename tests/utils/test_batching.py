@@ -1,0 +1,54 @@
+"""Batch-wise prediction equals whole prediction, on a memory-mapped ModalityDict."""
+
+import numpy as np
+import pytest
+from sklearn.decomposition import PCA
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from skfusion import ModalityDict, ModalitySelector
+from skfusion.utils import iter_batches, predict_in_batches
+
+
+@pytest.fixture
+def mapped(tmp_path):
+    rng = np.random.RandomState(0)
+    y = np.arange(300) % 3
+    images = (rng.normal(size=(300, 12, 12)) + y[:, None, None]).astype(np.float32)
+    np.save(tmp_path / "images.npy", images)
+    X = ModalityDict(image=np.load(tmp_path / "images.npy", mmap_mode="r"),
+                     text=[f"row {i}" for i in range(300)])
+    return X, y
+
+
+def _model():
+    return make_pipeline(ModalitySelector("image"),
+                         FunctionTransformer(lambda a: np.asarray(a).reshape(len(a), -1)),
+                         PCA(5, random_state=0), LogisticRegression())
+
+
+@pytest.mark.parametrize("method", ["predict", "predict_proba", "decision_function"])
+def test_batches_equal_whole(mapped, method):
+    X, y = mapped
+    model = _model().fit(X, y)
+    whole = getattr(model, method)(X)
+    np.testing.assert_allclose(predict_in_batches(model, X, method=method, batch_size=70), whole,
+                               rtol=1e-6)
+
+
+def test_batches_of_a_memory_map_stay_maps(mapped):
+    X, _ = mapped
+    batches = list(iter_batches(X, 128))
+    assert [len(b) for b in batches] == [128, 128, 44]
+    assert all(isinstance(b["image"], np.memmap) for b in batches)
+    assert list(batches[2]["text"][:1]) == ["row 256"]
+
+
+def test_transform_in_batches_and_bad_batch_size(mapped):
+    X, y = mapped
+    model = _model()[:-1].fit(X)
+    np.testing.assert_allclose(predict_in_batches(model, X, method="transform", batch_size=100),
+                               model.transform(X), rtol=1e-5)
+    with pytest.raises(ValueError, match="batch_size must be a positive integer, got 0"):
+        predict_in_batches(model, X, batch_size=0)
