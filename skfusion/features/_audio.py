@@ -1,0 +1,475 @@
+"""Audio features from ragged waveforms: log-mel energies and MFCCs (librosa).
+
+Both take the audio modality as it is stored: a 1-D object array of 1-D
+waveforms of any length (int16 or float; ``None`` for a missing clip), or a
+2-D numeric array of equal-length clips. They compute a time-frequency matrix
+per clip and, by default, pool it over time into a fixed-length row; on
+request they return the fixed-size matrix itself (padded or cropped) for
+neural networks.
+"""
+
+import numbers
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
+from ._base import as_object_rows, import_optional, map_chunks
+
+__all__ = ["LogMelFeatures", "MFCCFeatures"]
+
+_POOLINGS = ("stats", "segments", "stats+segments")
+
+
+class _BaseAudioFeatures(TransformerMixin, BaseEstimator):
+    """Waveform -> (coefficients, frames) matrix -> pooled row or fixed-size matrix."""
+
+    _parameter_constraints = {
+        "sr": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "n_mels": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_fft": [Interval(numbers.Integral, 2, None, closed="left"), None],
+        "hop_length": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "fmin": [Interval(numbers.Real, 0, None, closed="left")],
+        "fmax": [Interval(numbers.Real, 0, None, closed="neither"), None],
+        "deltas": [Interval(numbers.Integral, 0, 2, closed="both")],
+        "cmvn": [StrOptions({"mean", "meanvar"}), None],
+        "trim_db": [Interval(numbers.Real, 0, None, closed="neither"), None],
+        "pooling": [StrOptions(set(_POOLINGS))],
+        "n_segments": [Interval(numbers.Integral, 1, None, closed="left")],
+        "output": [StrOptions({"pooled", "matrix"})],
+        "n_frames": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "n_jobs": [numbers.Integral, None],
+    }
+    _prefix = "coef"
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Check the clips and fix the analysis settings.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples,)
+            A 1-D object array of 1-D waveforms (int16 or float; ``None``
+            for a missing clip), or a 2-D numeric array of equal-length clips.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted transformer.
+        """
+        import_optional("librosa", "audio", type(self).__name__)
+        if self.sr is None:
+            raise ValueError(
+                f"{type(self).__name__} needs the sample rate of the clips: pass "
+                f"{type(self).__name__}(sr=...), e.g. sr=8000 for AV-MNIST's recordings"
+            )
+        clips = self._check_clips(X, reset=True)
+        self.n_fft_ = self.n_fft or _auto_n_fft(self.sr)
+        self.hop_length_ = self.hop_length or max(1, self.sr // 100)
+        if self.output == "matrix":
+            lengths = [len(self._prepare(c, length=None)) for c in clips if c is not None]
+            longest = max(lengths, default=self.n_fft_)
+            self.n_frames_ = self.n_frames or 1 + longest // self.hop_length_
+        n_rows = self._n_rows()
+        self._n_features_out = n_rows * _pooled_width(self.pooling, self.n_segments)
+        return self
+
+    def transform(self, X):
+        """Compute the features of each clip.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples,)
+            Clips, as in ``fit``.
+
+        Returns
+        -------
+        features : ndarray of shape (n_samples, n_features) or (n_samples, n_coefficients, n_frames_)
+            Pooled rows (``output="pooled"``) or fixed-size matrices
+            (``output="matrix"``); NaN for missing (``None``) clips.
+        """
+        check_is_fitted(self)
+        clips = self._check_clips(X, reset=False)
+        return map_chunks(self._transform_chunk, clips, self.n_jobs)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names such as ``mfcc0_mean``, ``mfcc0_d1_std`` or ``mel3_seg2``.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored.
+
+        Returns
+        -------
+        names : ndarray of str
+        """
+        check_is_fitted(self)
+        if self.output == "matrix":
+            raise ValueError(
+                f"{type(self).__name__}(output='matrix') returns 3-D matrices, which have "
+                "no feature names; use output='pooled' for named 2-D features"
+            )
+        rows = [f"{self._prefix}{i}" for i in range(self._n_base_rows())]
+        for order in range(1, self.deltas + 1):
+            rows += [f"{self._prefix}{i}_d{order}" for i in range(self._n_base_rows())]
+        names = []
+        if self.pooling in ("stats", "stats+segments"):
+            names += [f"{r}_mean" for r in rows] + [f"{r}_std" for r in rows]
+        if self.pooling in ("segments", "stats+segments"):
+            names += [f"{r}_seg{j}" for j in range(self.n_segments) for r in rows]
+        return np.asarray(names, dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.transformer_tags.preserves_dtype = []
+        return tags
+
+    # -- steps ----------------------------------------------------------------
+    def _check_clips(self, X, *, reset):
+        if isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype.kind in "biuf":
+            X = validate_data(self, X, reset=reset, dtype=None)
+        clips = as_object_rows(X, type(self).__name__)
+        if reset and len(clips) == 0:
+            raise ValueError(f"{type(self).__name__} needs at least one clip, got 0")
+        for i, clip in enumerate(clips):
+            if clip is None:
+                continue
+            if not isinstance(clip, np.ndarray):
+                clips[i] = clip = np.asarray(clip)
+            if clip.ndim != 1 or clip.dtype.kind not in "biuf":
+                raise ValueError(
+                    f"{type(self).__name__} expects each clip to be a 1-D numeric (mono) "
+                    f"waveform; clip {i} has dtype {clip.dtype} and shape {clip.shape}"
+                )
+        return clips
+
+    def _transform_chunk(self, clips):
+        width = self._n_rows()
+        if self.output == "matrix":
+            out = np.full((len(clips), width, self.n_frames_), np.nan)
+        else:
+            out = np.full((len(clips), self._n_features_out), np.nan)
+        for i, clip in enumerate(clips):
+            if clip is None:
+                continue
+            length = (self.n_frames_ - 1) * self.hop_length_ if self.output == "matrix" else None
+            matrix = self._matrix(self._prepare(clip, length=length))
+            out[i] = matrix if self.output == "matrix" else self._pool(matrix)
+        return out
+
+    def _prepare(self, clip, *, length):
+        """Float waveform, silence trimmed, centered in ``length`` samples if given."""
+        y = _to_float(clip)
+        if self.trim_db is not None and len(y) > self.n_fft_ and np.abs(y).max() > 0:
+            import librosa
+
+            trimmed, _ = librosa.effects.trim(
+                y, top_db=self.trim_db, frame_length=self.n_fft_, hop_length=self.hop_length_
+            )
+            y = trimmed if len(trimmed) else y
+        if length is not None:
+            y = _center_fit(y, length)
+        if len(y) < self.n_fft_:
+            y = np.pad(y, (0, self.n_fft_ - len(y)))
+        return y
+
+    def _log_mel(self, y):
+        import librosa
+
+        power = librosa.feature.melspectrogram(
+            y=y, sr=self.sr, n_fft=self.n_fft_, hop_length=self.hop_length_,
+            n_mels=self.n_mels, fmin=self.fmin, fmax=self.fmax,
+        )
+        return librosa.power_to_db(power, ref=1.0, amin=1e-10, top_db=None)
+
+    def _matrix(self, y):
+        base = self._coefficients(y)
+        if self.cmvn is not None:
+            base = base - base.mean(axis=1, keepdims=True)
+            if self.cmvn == "meanvar":
+                base = base / np.maximum(base.std(axis=1, keepdims=True), 1e-8)
+        parts = [base] + [_delta(base, order) for order in range(1, self.deltas + 1)]
+        matrix = np.concatenate(parts, axis=0)
+        if self.output == "matrix":
+            matrix = matrix[:, : self.n_frames_]
+        return matrix
+
+    def _pool(self, matrix):
+        parts = []
+        if self.pooling in ("stats", "stats+segments"):
+            parts += [matrix.mean(axis=1), matrix.std(axis=1)]
+        if self.pooling in ("segments", "stats+segments"):
+            parts.append(_segment_means(matrix, self.n_segments).ravel(order="F"))
+        return np.concatenate(parts)
+
+    def _n_rows(self):
+        return self._n_base_rows() * (1 + self.deltas)
+
+
+class MFCCFeatures(_BaseAudioFeatures):
+    """Mel-frequency cepstral coefficients of each clip, pooled over time (librosa).
+
+    Each clip is converted to float (int16 divided by 32768), optionally
+    trimmed of leading and trailing silence, and analysed in windows of
+    ``n_fft`` samples every ``hop_length`` samples (by default about 30 ms and
+    10 ms); the MFCCs of the log-mel spectrogram, optionally normalized per
+    clip (``cmvn``) and extended with their deltas, are pooled over time into
+    a fixed-length row: means and standard deviations (``"stats"``), means
+    over ``n_segments`` equal stretches of time (``"segments"``, which keeps
+    the order of the sounds), or both. Clips of any length work, including
+    clips shorter than one window and silence. Needs librosa
+    (``pip install skfusion[audio]``).
+
+    Parameters
+    ----------
+    sr : int
+        Sample rate of the clips in Hz. Required: a wrong rate silently
+        shifts every frequency, so there is no default.
+    n_mfcc : int, default=20
+        Number of coefficients.
+    n_mels : int, default=40
+        Mel bands of the spectrogram the coefficients are computed from.
+    n_fft : int, default=None
+        Window length in samples; None picks the power of two nearest to 30 ms
+        (256 at 8 kHz, 512 at 16 kHz).
+    hop_length : int, default=None
+        Step between windows in samples; None means 10 ms.
+    fmin : float, default=0.0
+        Lowest frequency of the mel bands.
+    fmax : float, default=None
+        Highest frequency of the mel bands; None means ``sr / 2``.
+    deltas : {0, 1, 2}, default=1
+        Also include the first (and second) time derivatives.
+    pooling : {"stats", "segments", "stats+segments"}, default="stats"
+        How the frames are pooled into one row.
+    n_segments : int, default=4
+        Number of stretches of time for ``"segments"`` pooling.
+    cmvn : {None, "mean", "meanvar"}, default=None
+        Per-clip cepstral mean (and variance) normalization over time, which
+        removes the channel and the speaker's average timbre. With ``"stats"``
+        pooling it turns the means into zeros; use it with ``"segments"``.
+    trim_db : float, default=None
+        Trim leading and trailing stretches quieter than ``trim_db`` dB below
+        the clip's peak; None keeps the clip whole.
+    output : {"pooled", "matrix"}, default="pooled"
+        ``"matrix"`` returns the unpooled ``(n_samples, n_coefficients,
+        n_frames_)`` array, clips centered and padded with silence or cropped
+        to ``n_frames_`` frames, for convolutional networks.
+    n_frames : int, default=None
+        Frames of the ``"matrix"`` output; None means enough for the longest
+        clip seen in ``fit``.
+    n_jobs : int, default=None
+        Jobs to process clips in parallel (joblib, via
+        :mod:`sklearn.utils.parallel`); None means 1.
+
+    Attributes
+    ----------
+    n_fft_ : int
+        The window length used.
+    hop_length_ : int
+        The hop length used.
+    n_frames_ : int
+        Frames of the matrix output (only with ``output="matrix"``).
+    n_features_in_ : int
+        Clip length, only when ``fit`` saw a 2-D array of equal-length clips.
+
+    See Also
+    --------
+    LogMelFeatures : The log-mel energies themselves.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skfusion.features import MFCCFeatures
+    >>> rng = np.random.RandomState(0)
+    >>> clips = np.empty(3, dtype=object)
+    >>> clips[:] = [(rng.randn(n) * 3000).astype(np.int16) for n in (4000, 900, 40)]
+    >>> mfcc = MFCCFeatures(sr=8000, n_mfcc=13).fit(clips)
+    >>> mfcc.transform(clips).shape
+    (3, 52)
+    >>> mfcc.get_feature_names_out()[:2]
+    array(['mfcc0_mean', 'mfcc1_mean'], dtype=object)
+    >>> MFCCFeatures(sr=8000, n_mfcc=13, deltas=0, output="matrix").fit_transform(clips).shape
+    (3, 13, 51)
+    """
+
+    _parameter_constraints = {
+        **_BaseAudioFeatures._parameter_constraints,
+        "n_mfcc": [Interval(numbers.Integral, 1, None, closed="left")],
+    }
+    _prefix = "mfcc"
+
+    def __init__(self, sr=None, *, n_mfcc=20, n_mels=40, n_fft=None, hop_length=None,
+                 fmin=0.0, fmax=None, deltas=1, pooling="stats", n_segments=4, cmvn=None,
+                 trim_db=None, output="pooled", n_frames=None, n_jobs=None):
+        self.sr = sr
+        self.n_mfcc = n_mfcc
+        self.n_mels = n_mels
+        self.n_fft = n_fft
+        self.hop_length = hop_length
+        self.fmin = fmin
+        self.fmax = fmax
+        self.deltas = deltas
+        self.pooling = pooling
+        self.n_segments = n_segments
+        self.cmvn = cmvn
+        self.trim_db = trim_db
+        self.output = output
+        self.n_frames = n_frames
+        self.n_jobs = n_jobs
+
+    def _n_base_rows(self):
+        return self.n_mfcc
+
+    def _coefficients(self, y):
+        import librosa
+
+        return librosa.feature.mfcc(S=self._log_mel(y), n_mfcc=self.n_mfcc)
+
+
+class LogMelFeatures(_BaseAudioFeatures):
+    """Log-mel energies (dB) of each clip, pooled over time (librosa).
+
+    The same analysis as :class:`MFCCFeatures` without the final cosine
+    transform: ``n_mels`` log energies per frame, pooled over time into a
+    fixed-length row, or (``output="matrix"``) the fixed-size spectrogram
+    for convolutional networks. Needs librosa (``pip install skfusion[audio]``).
+
+    Parameters
+    ----------
+    sr : int
+        Sample rate of the clips in Hz. Required (no default).
+    n_mels : int, default=40
+        Number of mel bands.
+    n_fft : int, default=None
+        Window length in samples; None picks the power of two nearest to 30 ms.
+    hop_length : int, default=None
+        Step between windows in samples; None means 10 ms.
+    fmin : float, default=0.0
+        Lowest frequency of the mel bands.
+    fmax : float, default=None
+        Highest frequency; None means ``sr / 2``.
+    deltas : {0, 1, 2}, default=0
+        Also include the first (and second) time derivatives.
+    pooling : {"stats", "segments", "stats+segments"}, default="stats"
+        How the frames are pooled into one row.
+    n_segments : int, default=4
+        Number of stretches of time for ``"segments"`` pooling.
+    cmvn : {None, "mean", "meanvar"}, default=None
+        Per-clip mean (and variance) normalization of each band over time.
+    trim_db : float, default=None
+        Trim leading and trailing stretches quieter than ``trim_db`` dB below
+        the peak; None keeps the clip whole.
+    output : {"pooled", "matrix"}, default="pooled"
+        ``"matrix"`` returns ``(n_samples, n_mels, n_frames_)`` spectrograms,
+        centered and padded with silence or cropped.
+    n_frames : int, default=None
+        Frames of the ``"matrix"`` output; None means enough for the longest
+        clip seen in ``fit``.
+    n_jobs : int, default=None
+        Jobs to process clips in parallel; None means 1.
+
+    Attributes
+    ----------
+    n_fft_ : int
+        The window length used.
+    hop_length_ : int
+        The hop length used.
+    n_frames_ : int
+        Frames of the matrix output (only with ``output="matrix"``).
+    n_features_in_ : int
+        Clip length, only when ``fit`` saw a 2-D array of equal-length clips.
+
+    See Also
+    --------
+    MFCCFeatures : Decorrelated cepstral coefficients of the same spectrogram.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skfusion.features import LogMelFeatures
+    >>> clips = np.empty(2, dtype=object)
+    >>> clips[:] = [np.zeros(800, dtype=np.int16), np.ones(3000, dtype=np.int16)]
+    >>> LogMelFeatures(sr=8000, n_mels=32).fit_transform(clips).shape
+    (2, 64)
+    >>> LogMelFeatures(sr=8000, n_mels=32, output="matrix", n_frames=50).fit_transform(clips).shape
+    (2, 32, 50)
+    """
+
+    _prefix = "mel"
+
+    def __init__(self, sr=None, *, n_mels=40, n_fft=None, hop_length=None, fmin=0.0,
+                 fmax=None, deltas=0, pooling="stats", n_segments=4, cmvn=None,
+                 trim_db=None, output="pooled", n_frames=None, n_jobs=None):
+        self.sr = sr
+        self.n_mels = n_mels
+        self.n_fft = n_fft
+        self.hop_length = hop_length
+        self.fmin = fmin
+        self.fmax = fmax
+        self.deltas = deltas
+        self.pooling = pooling
+        self.n_segments = n_segments
+        self.cmvn = cmvn
+        self.trim_db = trim_db
+        self.output = output
+        self.n_frames = n_frames
+        self.n_jobs = n_jobs
+
+    def _n_base_rows(self):
+        return self.n_mels
+
+    def _coefficients(self, y):
+        return self._log_mel(y)
+
+
+def _auto_n_fft(sr):
+    return int(2 ** np.round(np.log2(0.03 * sr)))
+
+
+def _to_float(clip):
+    if clip.dtype.kind in "iu":
+        return clip.astype(np.float32) / float(np.iinfo(clip.dtype).max + 1)
+    if clip.dtype.kind == "b":
+        return clip.astype(np.float32)
+    return np.nan_to_num(clip.astype(np.float32, copy=False))
+
+
+def _center_fit(y, length):
+    """Center ``y`` in ``length`` samples: pad with silence or crop both ends."""
+    extra = length - len(y)
+    if extra >= 0:
+        return np.pad(y, (extra // 2, extra - extra // 2))
+    start = -extra // 2
+    return y[start:start + length]
+
+
+def _delta(matrix, order):
+    import librosa
+
+    n_frames = matrix.shape[1]
+    if n_frames < 3:
+        return np.zeros_like(matrix)
+    width = min(9, n_frames if n_frames % 2 else n_frames - 1)
+    return librosa.feature.delta(matrix, width=width, order=order, mode="interp")
+
+
+def _segment_means(matrix, n_segments):
+    """Means over ``n_segments`` equal stretches of frames: (rows, n_segments)."""
+    n_frames = matrix.shape[1]
+    edges = np.linspace(0, n_frames, n_segments + 1)
+    out = np.empty((matrix.shape[0], n_segments))
+    for j in range(n_segments):
+        start = min(int(np.floor(edges[j])), n_frames - 1)
+        stop = max(start + 1, int(np.ceil(edges[j + 1])))
+        out[:, j] = matrix[:, start:stop].mean(axis=1)
+    return out
+
+
+def _pooled_width(pooling, n_segments):
+    return {"stats": 2, "segments": n_segments, "stats+segments": 2 + n_segments}[pooling]

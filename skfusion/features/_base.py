@@ -1,0 +1,84 @@
+"""What the per-modality feature extractors share: optional imports, rows, parallel maps."""
+
+import importlib
+
+import numpy as np
+from sklearn.utils import gen_even_slices
+from sklearn.utils.parallel import Parallel, delayed
+
+__all__ = []
+
+
+def import_optional(module, extra, needed_by):
+    """Import ``module`` or raise an ImportError that names the extra to install.
+
+    Parameters
+    ----------
+    module : str
+        The module to import, e.g. ``"librosa"``.
+    extra : str
+        The skfusion extra that installs it, e.g. ``"audio"``.
+    needed_by : str
+        What needs it, named in the error.
+
+    Returns
+    -------
+    module : module
+    """
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise ImportError(
+            f"{needed_by} needs {module.split('.')[0]}, which is not installed; "
+            f"install it with `pip install skfusion[{extra}]`"
+        ) from exc
+
+
+def as_object_rows(X, what):
+    """Return X as a 1-D object array of per-sample entries (``None`` = missing).
+
+    A 1-D object array or list is taken as is; a 2-D numeric array becomes one
+    entry per row (equal-length sequences).
+    """
+    if hasattr(X, "iloc"):
+        X = X.to_numpy()
+    if isinstance(X, (list, tuple)):
+        out = np.empty(len(X), dtype=object)
+        for i, item in enumerate(X):
+            out[i] = item
+        return out
+    X = np.asarray(X) if not isinstance(X, np.ndarray) else X
+    if X.dtype == object and X.ndim == 1:
+        return X
+    if X.ndim == 2 and X.dtype.kind in "biuf":
+        out = np.empty(X.shape[0], dtype=object)
+        for i in range(X.shape[0]):
+            out[i] = X[i]
+        return out
+    raise ValueError(
+        f"{what} expects a 1-D object array with one entry per sample (or a 2-D "
+        f"numeric array of equal-length rows); got an array of dtype {X.dtype} "
+        f"with shape {X.shape}"
+    )
+
+
+def map_chunks(function, items, n_jobs, **kwargs):
+    """Apply ``function(chunk, **kwargs)`` to even chunks of ``items`` and stack the results.
+
+    Sequential when ``n_jobs`` is None or 1; otherwise joblib through
+    :mod:`sklearn.utils.parallel`, one chunk per worker.
+    """
+    n = len(items)
+    n_chunks = 1 if n_jobs in (None, 1) or n < 2 else min(n, _effective_jobs(n_jobs))
+    if n_chunks == 1:
+        return function(items, **kwargs)
+    parts = Parallel(n_jobs=n_jobs)(
+        delayed(function)(items[s], **kwargs) for s in gen_even_slices(n, n_chunks)
+    )
+    return np.concatenate(parts, axis=0)
+
+
+def _effective_jobs(n_jobs):
+    from joblib import effective_n_jobs
+
+    return effective_n_jobs(n_jobs)
