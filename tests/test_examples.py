@@ -1,0 +1,74 @@
+"""The documentation's code runs: every gallery example and every user-guide snippet.
+
+A full Sphinx build also runs them, but takes minutes and needs the docs extra;
+these tests catch a broken example in the ordinary test run.
+"""
+
+import doctest
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+EXAMPLES = sorted((DOCS / "examples").glob("plot_*.py"))
+PAGES = sorted(p for p in DOCS.rglob("*.rst")
+               if "_build" not in p.parts and "generated" not in p.parts
+               and "auto_examples" not in p.parts and ">>>" in p.read_text())
+
+# Runs one example as a script and reports how many figures it left open.
+RUNNER = """
+import runpy, sys
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+runpy.run_path(sys.argv[1], run_name="__main__")
+print("FIGURES", len(plt.get_fignums()))
+"""
+
+
+def _pinned_env():
+    env = dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED="0")
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[var] = "1"
+    return env
+
+
+def test_there_are_examples_and_pages():
+    assert len(EXAMPLES) >= 1
+    assert (DOCS / "examples" / "README.txt").is_file()
+    assert DOCS / "index.rst" in PAGES
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
+def test_gallery_example_runs_and_draws(example, tmp_path):
+    pytest.importorskip("matplotlib")
+    result = subprocess.run(
+        [sys.executable, "-c", RUNNER, str(example)],
+        cwd=tmp_path, env=_pinned_env(), capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    n_figures = int(result.stdout.rsplit("FIGURES", 1)[1])
+    assert n_figures >= 1, f"{example.name} draws no figure"
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
+def test_gallery_example_has_a_title(example):
+    # sphinx-gallery needs a docstring that opens with an rst title
+    lines = example.read_text().split('"""')[1].strip().splitlines()
+    assert set(lines[0]) == {"="} and lines[1].strip() and set(lines[2]) == {"="}
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(DOCS)))
+def test_documentation_page_code_runs(page, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    result = doctest.testfile(
+        str(page), module_relative=False, verbose=False, report=False,
+        optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
+    )
+    assert result.attempted > 0
+    assert result.failed == 0, f"{result.failed} failing snippets in {page.name}; " \
+        f"run python -m doctest -o ELLIPSIS -o NORMALIZE_WHITESPACE {page}"
