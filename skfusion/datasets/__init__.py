@@ -2,10 +2,12 @@
 
 from ._av_mnist import fetch_av_mnist
 from ._base import get_data_home
+from ._files import load_multimodal_files
 from ._synthetic import make_multimodal_classification
 
 __all__ = [
     "fetch_av_mnist",
     "get_data_home",
+    "load_multimodal_files",
     "make_multimodal_classification",
 ]

@@ -1,0 +1,178 @@
+"""A modality whose files are decoded only when its values are used."""
+
+import numbers
+import warnings
+
+import numpy as np
+
+from ._readers import assemble, map_files
+
+__all__ = ["LazyFileArray"]
+
+
+class LazyFileArray:
+    """One modality held as file paths, decoded when its values are needed.
+
+    :func:`load_multimodal_files` returns these with ``lazy=True``. Row
+    selections (``a[rows]`` with a slice, an integer array or a boolean
+    mask, as :class:`~skfusion.ModalityDict` and scikit-learn's splitters
+    index) return a new ``LazyFileArray`` and decode nothing, so
+    cross-validation stays lazy; ``np.asarray(a)`` decodes the selected
+    rows, and ``a[i]`` one sample. Pickling copies the paths, not the data.
+
+    Estimators reached through :class:`~skfusion.ModalitySelector` receive
+    the lazy array itself: those that validate their input
+    (``check_array``, ``validate_data``) decode it through ``np.asarray``,
+    and so does ``np.asarray(X)`` in a ``FunctionTransformer`` or any
+    feature extractor. Decoding the same rows twice gives the same values
+    as loading eagerly.
+
+    Parameters
+    ----------
+    paths : ndarray of object
+        The file of each sample, ``None`` where the sample lacks the modality.
+    reader : reader
+        The reader that decodes one file (see ``skfusion.datasets._readers``).
+    layout : Layout
+        How decoded values stack: the shape of one sample (None for a 1-D
+        object column) and the dtype.
+    modality : str, default=None
+        The modality's name, for error messages.
+    on_error : {"raise", "missing"}, default="raise"
+        What a file that cannot be decoded becomes: an error naming it, or
+        a missing sample (with a warning naming it).
+    n_jobs : int, default=None
+        Workers that decode a selection (threads by default).
+
+    Attributes
+    ----------
+    shape : tuple of int
+        ``(n_samples, *item_shape)``, the shape ``np.asarray`` returns.
+    dtype : numpy.dtype
+        The dtype ``np.asarray`` returns.
+    ndim : int
+        ``len(shape)``.
+
+    See Also
+    --------
+    load_multimodal_files : Load image, audio and text files into a ModalityDict.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib
+    >>> from skfusion.datasets import load_multimodal_files
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> for i in range(3):
+    ...     np.save(folder / f"v{i}.npy", np.full(2, i, dtype=np.float32))
+    >>> bunch = load_multimodal_files({"vec": [f"v{i}.npy" for i in range(3)]},
+    ...                               root=folder, lazy=True)
+    >>> lazy = bunch.data["vec"]
+    >>> lazy
+    LazyFileArray(modality='vec', kind='npy', shape=(3, 2), dtype=float32)
+    >>> lazy[[2, 0]]
+    LazyFileArray(modality='vec', kind='npy', shape=(2, 2), dtype=float32)
+    >>> np.asarray(lazy[[2, 0]])
+    array([[2., 2.],
+           [0., 0.]], dtype=float32)
+    """
+
+    def __init__(self, paths, reader, layout, *, modality=None, on_error="raise",
+                 n_jobs=None):
+        self.paths = paths
+        self.reader = reader
+        self.layout = layout
+        self.modality = modality
+        self.on_error = on_error
+        self.n_jobs = n_jobs
+
+    @property
+    def shape(self):
+        return (len(self.paths), *(self.layout.item_shape or ()))
+
+    @property
+    def dtype(self):
+        return self.layout.dtype
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def __len__(self):
+        return len(self.paths)
+
+    def missing_mask(self):
+        """Boolean mask of the samples without a file (known without decoding)."""
+        return np.array([path is None for path in self.paths], dtype=bool)
+
+    def __getitem__(self, key):
+        if isinstance(key, numbers.Integral) and not isinstance(key, bool):
+            return np.asarray(self._select(np.array([key])))[0]
+        if isinstance(key, tuple):
+            raise TypeError(
+                f"a LazyFileArray selects rows only (got a tuple key); decode it first "
+                f"with np.asarray(...) to index modality {self.modality!r} further"
+            )
+        return self._select(key)
+
+    def _select(self, rows):
+        if not isinstance(rows, slice):
+            rows = np.asarray(rows)
+            if rows.dtype == bool and rows.shape != (len(self),):
+                raise IndexError(
+                    f"boolean row mask has shape {rows.shape}, expected ({len(self)},)"
+                )
+        return type(self)(self.paths[rows], self.reader, self.layout,
+                          modality=self.modality, on_error=self.on_error,
+                          n_jobs=self.n_jobs)
+
+    def __iter__(self):
+        for row in range(len(self)):
+            yield self[row]
+
+    def __array__(self, dtype=None, copy=None):
+        out = assemble(self._decode(), self.layout)
+        return out if dtype is None else out.astype(dtype, copy=False)
+
+    def _decode(self):
+        present = [row for row, path in enumerate(self.paths) if path is not None]
+        results = map_files(self.reader.read, [self.paths[row] for row in present],
+                            n_jobs=self.n_jobs)
+        values = [None] * len(self.paths)
+        for row, (ok, result) in zip(present, results):
+            if ok:
+                values[row] = self._checked(row, result[0])
+            else:
+                self._decoding_failed(row, result)
+        return values
+
+    def _checked(self, row, value):
+        item_shape = self.layout.item_shape
+        if item_shape is not None and value.shape != item_shape:
+            raise ValueError(
+                f"modality {self.modality!r}: {self.paths[row]} now decodes to shape "
+                f"{value.shape}, but was {item_shape} when loaded; the file changed "
+                "on disk, load the data again"
+            )
+        return value
+
+    def _decoding_failed(self, row, message):
+        path = self.paths[row]
+        can_be_missing = self.layout.item_shape is None or self.layout.dtype.kind in "fc"
+        if self.on_error == "missing" and can_be_missing:
+            warnings.warn(
+                f"modality {self.modality!r}: cannot decode {path} ({message}); "
+                "it is treated as missing", UserWarning, stacklevel=4,
+            )
+            return
+        hint = ("fix or remove the file, or load with on_error='missing'"
+                if self.on_error == "raise" else
+                "its header was readable when loaded lazily, but an integer array cannot "
+                "hold a missing row: fix or remove the file, or load eagerly")
+        raise ValueError(
+            f"cannot read the {self.reader.kind} file {path} (modality "
+            f"{self.modality!r}): {message}; {hint}"
+        )
+
+    def __repr__(self):
+        return (f"{type(self).__name__}(modality={self.modality!r}, "
+                f"kind={self.reader.kind!r}, shape={self.shape}, dtype={self.dtype})")
