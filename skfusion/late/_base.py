@@ -1,0 +1,338 @@
+"""What the late-fusion classifier and regressor share: members, input, fitting jobs."""
+
+from abc import abstractmethod
+from collections.abc import Mapping
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.frozen import FrozenEstimator
+from sklearn.model_selection import check_cv
+from sklearn.utils import Bunch
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _routing_enabled,
+    process_routing,
+)
+from sklearn.utils.parallel import Parallel, delayed
+from sklearn.utils.validation import validate_data
+
+from ..data import ModalityDict, modality_names, select_modality
+from ..utils import check_multimodal
+from ..utils._sklearn_compat import HasMethods, StrOptions, _BaseComposition, _VisualBlock
+from ._cache import MemberJobs, run_jobs, take_rows
+
+__all__ = ["_BaseLateFusion"]
+
+
+class _BaseLateFusion(_BaseComposition):
+    """Members as ``(name, estimator, modality)`` triples, fitted on their rows.
+
+    Subclasses define the fusion: what a member's output is
+    (``_member_output``), the rules, and the final estimator.
+    """
+
+    _parameter_constraints = {
+        "estimators": [list],
+        "weights": ["array-like", None],
+        "final_estimator": [None, HasMethods("fit")],
+        "cv": ["cv_object"],
+        "n_jobs": [None, Integral],
+        "verbose": ["verbose"],
+        "memory": [None, str, HasMethods(["cache"])],
+        "passthrough": ["boolean", str, list],
+    }
+
+    @abstractmethod
+    def __init__(self, estimators, *, fusion, weights, final_estimator, cv,
+                 passthrough, memory, n_jobs, verbose):
+        self.estimators = estimators
+        self.fusion = fusion
+        self.weights = weights
+        self.final_estimator = final_estimator
+        self.cv = cv
+        self.passthrough = passthrough
+        self.memory = memory
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    # -- nested parameters (one private pair view, as ColumnTransformer) -------
+
+    @property
+    def _estimators(self):
+        try:
+            return [(name, estimator) for name, estimator, _ in self.estimators]
+        except (TypeError, ValueError):
+            return self.estimators
+
+    @_estimators.setter
+    def _estimators(self, value):
+        self.estimators = [
+            (name, estimator, modality)
+            for (name, estimator), (_, _, modality) in zip(value, self.estimators)
+        ]
+
+    def get_params(self, deep=True):
+        """Get the parameters, with each member's as ``<name>__<param>``.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also return the members' parameters.
+
+        Returns
+        -------
+        params : dict
+        """
+        return self._get_params("_estimators", deep=deep)
+
+    def set_params(self, **params):
+        """Set parameters, members' included (``image__C=10``).
+
+        Parameters
+        ----------
+        **params : keyword arguments
+
+        Returns
+        -------
+        self : estimator
+        """
+        self._set_params("_estimators", **params)
+        return self
+
+    # -- validation --------------------------------------------------------------
+
+    def _validate_members(self):
+        """Check the triples and weights; return names, estimators, modalities."""
+        if not self.estimators:
+            raise ValueError("estimators must be a non-empty list of (name, estimator, "
+                             "modality) triples")
+        for member in self.estimators:
+            if not isinstance(member, tuple) or len(member) != 3:
+                raise ValueError(
+                    f"each member must be a (name, estimator, modality) triple, got {member!r}"
+                )
+        names, estimators, modalities = zip(*self.estimators)
+        self._validate_names(names)
+        for name, estimator in zip(names, estimators):
+            if not hasattr(estimator, "fit"):
+                raise TypeError(f"member {name!r} is a {type(estimator).__name__}, "
+                                "which has no fit method")
+        self._check_weights(names)
+        return list(names), list(estimators), list(modalities)
+
+    def _check_weights(self, names):
+        if self.weights is None:
+            return
+        weights = np.asarray(self.weights, dtype=float)
+        if weights.shape != (len(names),):
+            raise ValueError(
+                f"weights has {weights.size} entries but there are {len(names)} members "
+                f"({', '.join(names)}); give one weight per member"
+            )
+        if np.any(weights < 0) or not np.any(weights > 0):
+            raise ValueError(f"weights must be non-negative and not all zero, got {weights}")
+
+    def _check_input(self, X, y=None, *, reset):
+        """Validate X (and y at fit); a mapping becomes a ModalityDict."""
+        if isinstance(X, Mapping):
+            if reset:
+                validate_data(self, "no_validation", y, skip_check_array=True)
+                X = check_multimodal(X, estimator=self)
+                self._check_member_modalities(X)
+                self.modalities_ = self._used_modalities(X)
+            else:
+                X = check_multimodal(X, modalities=self.modalities_, estimator=self)
+            return X
+        if reset:
+            X, _ = validate_data(self, X, y, skip_check_array=True, reset=True)
+            self.modalities_ = []
+        else:
+            if getattr(self, "modalities_", []):
+                raise TypeError(
+                    f"{type(self).__name__} was fitted on a ModalityDict with modalities "
+                    f"{self.modalities_}; predict needs one too, got {type(X).__name__}"
+                )
+            X = validate_data(self, X, skip_check_array=True, reset=False)
+        return X
+
+    def _check_member_modalities(self, X):
+        for name, _, modality in self.estimators:
+            absent = [m for m in modality_names(modality) if m not in X]
+            if absent:
+                raise ValueError(
+                    f"member {name!r} uses modality {absent[0]!r}, which X lacks; "
+                    f"X has {', '.join(map(repr, X.modalities))}"
+                )
+
+    def _used_modalities(self, X):
+        used = []
+        for _, _, modality in self.estimators:
+            names = modality_names(modality) if modality is not None else list(X.modalities)
+            used += [m for m in names if m not in used]
+        return used
+
+    def _presence(self, X):
+        """(n_members, n_samples) bool: True where a member has all its modalities.
+
+        A member whose selection is not by name (``None``, columns, a callable)
+        is present for every row: it handles missing values itself.
+        """
+        n_samples = X.shape[0]
+        present = np.ones((len(self.estimators), n_samples), dtype=bool)
+        if isinstance(X, ModalityDict):
+            for i, (_, _, modality) in enumerate(self.estimators):
+                for name in modality_names(modality):
+                    present[i] &= ~np.asarray(X.is_missing(name), dtype=bool)
+        return present
+
+    @staticmethod
+    def _check_coverage(present, names, where):
+        lonely = np.flatnonzero(~present.any(axis=0))
+        if lonely.size:
+            raise ValueError(
+                f"{lonely.size} sample(s) {where} (first: row {lonely[0]}) have none of the "
+                f"modalities of any member ({', '.join(names)}); late fusion cannot "
+                "predict them: drop those rows or add a member for what they have"
+            )
+
+    # -- metadata routing --------------------------------------------------------
+
+    def _default_final_estimator(self):
+        return clone(self.final_estimator) if self.final_estimator is not None else None
+
+    def get_metadata_routing(self):
+        """Route ``fit`` metadata to the members, the splitter and the final estimator.
+
+        Returns
+        -------
+        routing : MetadataRouter
+        """
+        router = MetadataRouter(owner=self)
+        for name, estimator, _ in self.estimators:
+            router.add(**{name: estimator},
+                       method_mapping=MethodMapping().add(caller="fit", callee="fit"))
+        router.add(splitter=check_cv(self.cv),
+                   method_mapping=MethodMapping().add(caller="fit", callee="split"))
+        router.add(final_estimator=self._default_final_estimator(),
+                   method_mapping=MethodMapping().add(caller="fit", callee="fit"))
+        return router
+
+    def _route(self, names, sample_weight, fit_params):
+        """(per-member fit params, splitter params, final estimator fit params)."""
+        if sample_weight is not None:
+            fit_params = {**fit_params, "sample_weight": sample_weight}
+        if _routing_enabled():
+            routed = process_routing(self, "fit", **fit_params)
+            return ({name: routed[name].fit for name in names}, routed.splitter.split,
+                    routed.final_estimator.fit)
+        fit_params = dict(fit_params)
+        split = {"groups": fit_params.pop("groups")} if "groups" in fit_params else {}
+        unexpected = sorted(set(fit_params) - {"sample_weight"})
+        if unexpected:
+            raise TypeError(
+                f"fit got metadata {unexpected}; without metadata routing only sample_weight "
+                "and groups are accepted: call sklearn.set_config(enable_metadata_routing="
+                "True) and request the metadata on the members"
+            )
+        return {name: dict(fit_params) for name in names}, split, dict(fit_params)
+
+    # -- fitting the members -----------------------------------------------------
+
+    def _fit_members(self, X, y, present, member_params, split_params, need_oof):
+        """Fit every member on its rows and, if needed, get out-of-fold outputs.
+
+        Sets ``estimators_`` and ``named_estimators_``; returns a list with,
+        per member, a list of ``(test_rows, output, member_classes, method)`` per fold
+        (empty lists when ``need_oof`` is False).
+        """
+        names, estimators, modalities = zip(*self.estimators)
+        parts = [select_modality(X, modality) for modality in modalities]
+        jobs, owners = MemberJobs(self.memory), []
+        all_jobs = []
+        for i, (name, estimator) in enumerate(zip(names, estimators)):
+            rows = np.flatnonzero(present[i])
+            self._check_member_rows(name, rows, y)
+            all_jobs.append(jobs.fit(estimator, parts[i], y, rows, member_params[name]))
+            owners.append((i, None))
+        if need_oof:
+            folds = list(self._splitter(y).split(np.zeros((len(y), 1)), y, **split_params))
+            for i, (name, estimator) in enumerate(zip(names, estimators)):
+                for train, test in folds:
+                    train, test = train[present[i, train]], test[present[i, test]]
+                    if len(test) == 0 or len(train) == 0:
+                        continue
+                    all_jobs.append(jobs.fold(estimator, parts[i], y, train, test,
+                                              member_params[name], self._oof_method))
+                    owners.append((i, test))
+        parallel = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)
+        results = run_jobs(parallel, delayed, all_jobs)
+        self.estimators_ = [result for (i, test), result in zip(owners, results) if test is None]
+        self.named_estimators_ = Bunch(**dict(zip(names, self.estimators_)))
+        oof = [[] for _ in names]
+        for (i, test), result in zip(owners, results):
+            if test is not None:
+                oof[i].append((test, *result))
+        return oof
+
+    def _check_member_rows(self, name, rows, y):
+        if len(rows) == 0:
+            raise ValueError(f"member {name!r} has no training row with its modalities")
+
+    def _splitter(self, y):
+        return check_cv(self.cv, y, classifier=self._estimator_type_is_classifier)
+
+    @staticmethod
+    def _is_prefit(estimator):
+        return isinstance(estimator, FrozenEstimator)
+
+    # -- stacking inputs -----------------------------------------------------------
+
+    def _passthrough_features(self, X):
+        """The features passed to the final estimator beside the members' outputs."""
+        if self.passthrough is False:
+            return None
+        if not isinstance(X, ModalityDict):
+            return np.asarray(X, dtype=float).reshape(X.shape[0], -1)
+        names = list(X.modalities) if self.passthrough is True else modality_names(
+            self.passthrough)
+        blocks = []
+        for name in names:
+            value = X[name]
+            if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+                blocks.append(value.reshape(value.shape[0], -1).astype(float))
+            elif self.passthrough is not True:
+                raise ValueError(
+                    f"passthrough modality {name!r} must be a numeric array, got "
+                    f"{type(value).__name__} of dtype {getattr(value, 'dtype', '?')}"
+                )
+        return np.hstack(blocks) if blocks else None
+
+    def _stack(self, member_features, X):
+        extra = self._passthrough_features(X)
+        return member_features if extra is None else np.hstack([member_features, extra])
+
+    # -- display -------------------------------------------------------------------
+
+    def _sk_visual_block_(self):
+        names, estimators, modalities = zip(*self.estimators)
+        members = _VisualBlock("parallel", estimators, names=names,
+                               name_details=[f"modality={m!r}" for m in modalities])
+        final = getattr(self, "final_estimator_", None) or self.final_estimator
+        rule = getattr(self, "fusion_", getattr(self, "fusion", None))
+        if rule != "stacking" or final is None:
+            return members
+        final_block = _VisualBlock("parallel", [final], names=["final_estimator"],
+                                   dash_wrapped=False)
+        return _VisualBlock("serial", (members, final_block), dash_wrapped=False)
+
+
+def member_rows(X, modality, rows):
+    """The rows of one member's input."""
+    return take_rows(select_modality(X, modality), rows)
+
+
+# the rules' option sets, for the parameter constraints
+def rule_options(rules):
+    return StrOptions(set(rules))

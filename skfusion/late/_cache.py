@@ -1,0 +1,90 @@
+"""The members' fitting jobs, optionally cached with ``joblib.Memory``.
+
+Each job receives an unfitted clone of a member and exactly the rows it
+trains on. ``joblib.Memory`` keys its cache on a hash of all the arguments,
+that is on the member's class and parameters and on the training rows' data,
+labels and metadata, so that fits repeated with the same member on the same
+rows (as a GridSearchCV over fusion parameters repeats them) are loaded
+from the cache instead of being fitted again. As with Pipeline's ``memory``,
+a member whose fit is not deterministic for fixed parameters (for example
+``random_state=None``) is reused as first fitted.
+"""
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.utils import _safe_indexing
+from sklearn.utils.validation import check_memory
+
+__all__ = ["MemberJobs", "run_jobs", "take_rows"]
+
+
+def take_rows(value, rows):
+    """Rows of a modality, a ModalityDict, a DataFrame or an array."""
+    if hasattr(value, "modalities"):
+        return value[rows]
+    return _safe_indexing(value, rows)
+
+
+def rows_of_params(params, rows, n_samples):
+    """Index every per-sample metadata array (length ``n_samples``) by ``rows``."""
+    out = {}
+    for key, value in params.items():
+        if value is not None and hasattr(value, "__len__") and not isinstance(value, str) \
+                and len(value) == n_samples:
+            out[key] = _safe_indexing(value, rows)
+        else:
+            out[key] = value
+    return out
+
+
+def fit_member(estimator, X, y, fit_params):
+    """Fit a member on its rows; returns the fitted estimator."""
+    return estimator.fit(X, y, **fit_params)
+
+
+def fit_predict_fold(estimator, X_train, y_train, X_test, fit_params, method):
+    """Fit a member on one fold's training rows and predict the held-out rows.
+
+    Returns ``(output, classes)`` where ``classes`` is the member's
+    ``classes_`` (None for a regressor).
+    """
+    fitted = estimator.fit(X_train, y_train, **fit_params)
+    if method == "auto":
+        from ._calibration import output_method
+
+        method = output_method(fitted)
+    output = getattr(fitted, method)(X_test)
+    return output, getattr(fitted, "classes_", None), method
+
+
+class MemberJobs:
+    """Build the delayed jobs of ``fit_member`` and ``fit_predict_fold``.
+
+    Parameters
+    ----------
+    memory : None, str or joblib.Memory
+        As Pipeline's ``memory``.
+    """
+
+    def __init__(self, memory):
+        memory = check_memory(memory)
+        self._fit = memory.cache(fit_member)
+        self._fold = memory.cache(fit_predict_fold)
+
+    def fit(self, estimator, X, y, rows, fit_params):
+        """Arguments for a full fit of ``estimator`` on ``rows``."""
+        return self._fit, (clone(estimator), take_rows(X, rows), y[rows],
+                           rows_of_params(fit_params, rows, len(y)))
+
+    def fold(self, estimator, X, y, train, test, fit_params, method):
+        """Arguments for fitting on ``train`` and predicting ``test``."""
+        return self._fold, (clone(estimator), take_rows(X, train), y[train],
+                            take_rows(X, test), rows_of_params(fit_params, train, len(y)),
+                            method)
+
+
+def run_jobs(parallel, delayed, jobs):
+    """Run ``(function, args)`` pairs with a joblib ``Parallel``."""
+    return parallel(delayed(function)(*args) for function, args in jobs)
+
+

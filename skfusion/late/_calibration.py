@@ -1,0 +1,115 @@
+"""Members' outputs as logits over the fused classes, and temperature scaling.
+
+A member's output becomes class logits aligned with the classes of the fused
+estimator:
+
+- ``predict_proba``: the log of the probabilities (clipped at 1e-12);
+- ``decision_function``: the decision values themselves; for a binary member
+  the one column ``d`` becomes the logits ``(0, d)``, so that the softmax is
+  the sigmoid of ``d``;
+- ``predict`` only: a one-hot vote (log-probabilities 0 and log 1e-12).
+
+A class the member never saw (absent from its training rows or from a fold)
+gets the logit ``log(1e-12)``. Probabilities are ``softmax(logits / T)``
+where ``T`` is the member's temperature (1 unless calibrated).
+"""
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+from scipy.special import softmax
+
+from ._rules import EPS
+
+__all__ = ["output_method", "aligned_logits", "fit_temperature", "logits_to_proba"]
+
+LOG_EPS = float(np.log(EPS))
+
+
+def output_method(estimator):
+    """The method whose output a classifier member contributes."""
+    for method in ("predict_proba", "decision_function", "predict"):
+        if hasattr(estimator, method):
+            return method
+    raise TypeError(f"member {type(estimator).__name__} has no predict method")
+
+
+def aligned_logits(output, method, member_classes, n_classes):
+    """Turn one member's raw output into logits of shape (n_samples, n_classes).
+
+    Parameters
+    ----------
+    output : ndarray
+        What ``method`` returned.
+    method : {"predict_proba", "decision_function", "predict"}
+    member_classes : ndarray of int
+        The member's ``classes_``, as indices into the fused classes.
+    n_classes : int
+
+    Returns
+    -------
+    logits : ndarray of shape (n_samples, n_classes)
+    """
+    member_classes = np.asarray(member_classes, dtype=int)
+    output = np.asarray(output)
+    n_samples = output.shape[0]
+    logits = np.full((n_samples, n_classes), LOG_EPS)
+    if method == "predict_proba":
+        logits[:, member_classes] = np.log(np.clip(output, EPS, 1.0))
+    elif method == "decision_function":
+        if output.ndim == 1 or output.shape[1] == 1:
+            logits[:, member_classes[0]] = 0.0
+            logits[:, member_classes[1]] = output.reshape(-1)
+        else:
+            logits[:, member_classes] = output
+    else:
+        logits[np.arange(n_samples), output.astype(int)] = 0.0
+    return logits
+
+
+def logits_to_proba(logits, temperature=1.0):
+    """``softmax(logits / temperature)`` over the classes."""
+    return softmax(np.asarray(logits) / temperature, axis=1)
+
+
+def _nll(log_temperature, logits, y, sample_weight):
+    proba = logits_to_proba(logits, np.exp(log_temperature))
+    picked = np.log(np.clip(proba[np.arange(len(y)), y], EPS, None))
+    return -np.average(picked, weights=sample_weight)
+
+
+def fit_temperature(logits, y, sample_weight=None):
+    """The temperature ``T`` minimising the log-loss of ``softmax(logits / T)``.
+
+    Temperature scaling (Guo et al., 2017) rescales a member's confidence
+    without changing its predicted class. Fitted on out-of-fold logits.
+
+    Parameters
+    ----------
+    logits : ndarray of shape (n_samples, n_classes)
+    y : ndarray of int, shape (n_samples,)
+        Class indices.
+    sample_weight : ndarray of shape (n_samples,), default=None
+
+    Returns
+    -------
+    temperature : float
+        Between 0.01 and 100.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skfusion.late._calibration import fit_temperature
+    >>> rng = np.random.RandomState(0)
+    >>> y = rng.randint(0, 2, 200)
+    >>> logits = np.c_[np.zeros(200), 20.0 * (2 * y - 1)]  # right, but far too sure
+    >>> logits[:20, 1] *= -1  # 10% wrong
+    >>> bool(fit_temperature(logits, y) > 5)
+    True
+    """
+    if len(y) == 0:
+        return 1.0
+    result = minimize_scalar(
+        _nll, bounds=(np.log(0.01), np.log(100.0)), method="bounded",
+        args=(np.asarray(logits, dtype=float), np.asarray(y), sample_weight),
+    )
+    return float(np.exp(result.x))
