@@ -13,5 +13,12 @@ Each transformer takes one modality array, the value that
 
 from ._audio import LogMelFeatures, MFCCFeatures
 from ._image import HOGFeatures, PixelFeatures
+from ._text import SentenceEmbeddingFeatures
 
-__all__ = ["HOGFeatures", "LogMelFeatures", "MFCCFeatures", "PixelFeatures"]
+__all__ = [
+    "HOGFeatures",
+    "LogMelFeatures",
+    "MFCCFeatures",
+    "PixelFeatures",
+    "SentenceEmbeddingFeatures",
+]
