@@ -13,3 +13,4 @@ from sklearn.utils.metaestimators import _BaseComposition  # noqa: F401
 from sklearn.base import _fit_context  # noqa: F401
 from sklearn.utils._repr_html.estimator import _VisualBlock  # noqa: F401
 from sklearn.utils._param_validation import validate_params  # noqa: F401
+from sklearn.pipeline import _name_estimators  # noqa: F401
