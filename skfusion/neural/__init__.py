@@ -1,0 +1,49 @@
+"""Neural intermediate fusion through skorch: encoders, fusion layers, estimators.
+
+This subpackage imports torch and skorch; ``import skfusion`` does not import
+it until it is used.
+"""
+
+from ._augment import GaussianNoise, RandomShift
+from ._convert import ModalityConverter
+from ._encoders import (
+    ConvEncoder,
+    EmbeddingBagEncoder,
+    GRUEncoder,
+    MLPEncoder,
+    SequenceConvEncoder,
+    make_encoder,
+)
+from ._estimator import FusionNetClassifier, FusionNetRegressor
+from ._fusion import (
+    AttentionFusion,
+    ConcatFusion,
+    GatedFusion,
+    LowRankFusion,
+    SumFusion,
+    TensorFusion,
+)
+from ._module import FusionModule
+from ._net import FusionSkorchNet
+
+__all__ = [
+    "FusionNetClassifier",
+    "FusionNetRegressor",
+    "FusionModule",
+    "FusionSkorchNet",
+    "ModalityConverter",
+    "MLPEncoder",
+    "ConvEncoder",
+    "SequenceConvEncoder",
+    "GRUEncoder",
+    "EmbeddingBagEncoder",
+    "make_encoder",
+    "ConcatFusion",
+    "SumFusion",
+    "GatedFusion",
+    "TensorFusion",
+    "LowRankFusion",
+    "AttentionFusion",
+    "GaussianNoise",
+    "RandomShift",
+]

@@ -1,0 +1,285 @@
+"""Per-modality encoders: each maps one modality's batch to ``out_features`` numbers."""
+
+import copy
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+__all__ = [
+    "MLPEncoder",
+    "ConvEncoder",
+    "SequenceConvEncoder",
+    "GRUEncoder",
+    "EmbeddingBagEncoder",
+    "make_encoder",
+]
+
+
+class _BatchNorm1d(nn.BatchNorm1d):
+    """BatchNorm1d that normalises a one-sample training batch with running statistics.
+
+    A last batch of one sample would otherwise stop training with an error.
+    """
+
+    def forward(self, x):
+        if self.training and x.shape[0] == 1:
+            return F.batch_norm(x, self.running_mean, self.running_var, self.weight,
+                                self.bias, training=False, eps=self.eps)
+        return super().forward(x)
+
+
+class MLPEncoder(nn.Module):
+    """A multi-layer perceptron for feature vectors ``(batch, in_features)``.
+
+    Parameters
+    ----------
+    in_features : int
+        Features per sample.
+    out_features : int
+        Size of the encoding.
+    hidden : tuple of int, default=(128,)
+        Widths of the hidden layers.
+    batch_norm : bool, default=True
+        Batch normalisation after each hidden layer.
+    dropout : float, default=0.0
+        Dropout after each hidden layer.
+    """
+
+    def __init__(self, in_features, out_features, hidden=(128,), *, batch_norm=True,
+                 dropout=0.0):
+        super().__init__()
+        layers, width = [], in_features
+        for size in hidden:
+            layers += [nn.Linear(width, size)]
+            layers += [_BatchNorm1d(size)] if batch_norm else []
+            layers += [nn.ReLU(), nn.Dropout(dropout)]
+            width = size
+        layers.append(nn.Linear(width, out_features))
+        self.layers = nn.Sequential(*layers)
+        self.out_features = out_features
+
+    def forward(self, x):
+        return self.layers(x.flatten(1))
+
+
+class ConvEncoder(nn.Module):
+    """A small 2-D CNN for gray or color images ``(batch, channels, h, w)``.
+
+    Blocks of 3x3 convolution, batch normalisation, ReLU and 2x2 max pooling
+    (no pooling once the image is 2 pixels wide), then global average
+    pooling and a linear layer.
+
+    Parameters
+    ----------
+    in_channels : int
+        1 for gray, 3 for RGB.
+    out_features : int
+        Size of the encoding.
+    channels : tuple of int, default=(16, 32)
+        Output channels of the convolution blocks.
+    batch_norm : bool, default=True
+        Batch normalisation after each convolution.
+    """
+
+    def __init__(self, in_channels, out_features, channels=(16, 32), *, batch_norm=True):
+        super().__init__()
+        layers, width = [], in_channels
+        for size in channels:
+            layers += [nn.Conv2d(width, size, 3, padding=1)]
+            layers += [nn.BatchNorm2d(size)] if batch_norm else []
+            layers += [nn.ReLU(), nn.MaxPool2d(2, ceil_mode=True)]
+            width = size
+        self.features = nn.Sequential(*layers)
+        self.head = nn.Linear(width, out_features)
+        self.out_features = out_features
+
+    def forward(self, x):
+        return self.head(self.features(x).mean(dim=(2, 3)))
+
+
+class SequenceConvEncoder(nn.Module):
+    """A 1-D CNN over time for sequences or spectrograms ``(batch, channels, time)``.
+
+    Convolution blocks with 2x max pooling in time, then a max over the
+    valid (unpadded) time steps and a linear layer.
+
+    Parameters
+    ----------
+    in_channels : int
+        Channels per time step (1 for a waveform, mel bands for a spectrogram).
+    out_features : int
+        Size of the encoding.
+    channels : tuple of int, default=(32, 64)
+        Output channels of the convolution blocks.
+    kernel_size : int, default=5
+        Width of the convolutions, in time steps.
+    batch_norm : bool, default=True
+        Batch normalisation after each convolution.
+    """
+
+    def __init__(self, in_channels, out_features, channels=(32, 64), *, kernel_size=5,
+                 batch_norm=True):
+        super().__init__()
+        self.blocks = nn.ModuleList()
+        width = in_channels
+        for size in channels:
+            block = [nn.Conv1d(width, size, kernel_size, padding=kernel_size // 2)]
+            block += [nn.BatchNorm1d(size)] if batch_norm else []
+            block += [nn.ReLU()]
+            self.blocks.append(nn.Sequential(*block))
+            width = size
+        self.head = nn.Linear(width, out_features)
+        self.out_features = out_features
+
+    def forward(self, x, lengths=None):
+        valid = _time_mask(x, lengths)
+        for i, block in enumerate(self.blocks):
+            if i:
+                x = F.max_pool1d(x, 2, ceil_mode=True)
+                valid = F.max_pool1d(valid, 2, ceil_mode=True)
+            x = block(x)
+        x = x.masked_fill(valid == 0, float("-inf")).amax(dim=2)
+        return self.head(x)
+
+
+class GRUEncoder(nn.Module):
+    """A bidirectional GRU over time for sequences ``(batch, channels, time)``.
+
+    Parameters
+    ----------
+    in_channels : int
+        Channels per time step.
+    out_features : int
+        Size of the encoding.
+    hidden_size : int, default=64
+        GRU state size per direction.
+    """
+
+    def __init__(self, in_channels, out_features, hidden_size=64):
+        super().__init__()
+        self.gru = nn.GRU(in_channels, hidden_size, batch_first=True, bidirectional=True)
+        self.head = nn.Linear(2 * hidden_size, out_features)
+        self.out_features = out_features
+
+    def forward(self, x, lengths=None):
+        x = x.transpose(1, 2)
+        if lengths is None:
+            lengths = torch.full((x.shape[0],), x.shape[1], dtype=torch.int64)
+        packed = nn.utils.rnn.pack_padded_sequence(
+            x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+        _, state = self.gru(packed)
+        return self.head(torch.cat([state[0], state[1]], dim=1))
+
+
+class EmbeddingBagEncoder(nn.Module):
+    """Mean of learned token embeddings for text ``(batch, max_tokens)`` of token ids.
+
+    Parameters
+    ----------
+    vocabulary_size : int
+        Number of token ids (0 pads and is ignored).
+    out_features : int
+        Size of the encoding.
+    embedding_dim : int, default=64
+        Size of the token embeddings.
+    """
+
+    def __init__(self, vocabulary_size, out_features, embedding_dim=64):
+        super().__init__()
+        self.bag = nn.EmbeddingBag(vocabulary_size, embedding_dim, mode="mean",
+                                   padding_idx=0)
+        self.head = nn.Linear(embedding_dim, out_features)
+        self.out_features = out_features
+
+    def forward(self, x):
+        return self.head(self.bag(x))
+
+
+def _time_mask(x, lengths):
+    """(batch, 1, time) float mask of the valid time steps."""
+    steps = torch.arange(x.shape[2], device=x.device)
+    if lengths is None:
+        return torch.ones(x.shape[0], 1, x.shape[2], device=x.device)
+    return (steps[None, :] < lengths[:, None]).to(x.dtype)[:, None, :]
+
+
+class _Projected(nn.Module):
+    """A user's module followed by a linear map to the encoding size."""
+
+    def __init__(self, module, in_features, out_features):
+        super().__init__()
+        self.module = module
+        self.project = nn.Linear(in_features, out_features)
+        self.out_features = out_features
+
+    def forward(self, x):
+        return self.project(self.module(x).flatten(1))
+
+
+def make_encoder(name, choice, spec, out_features, *, batch_norm=True):
+    """Build the encoder for one modality.
+
+    Parameters
+    ----------
+    name : str
+        The modality (named in errors).
+    choice : str, torch.nn.Module or None
+        ``"mlp"``, ``"cnn"``, ``"cnn1d"``, ``"gru"``, ``"embedding_bag"``,
+        a module (copied; its output is flattened and linearly mapped to
+        ``out_features`` unless it already has that many outputs), or None
+        for the default of the modality's layout.
+    spec : dict
+        The converter's ``layout``, per-sample ``shape`` and, for text,
+        ``vocabulary_size``.
+    out_features : int
+        Size of the encoding.
+    batch_norm : bool, default=True
+        Batch normalisation in the built-in encoders.
+
+    Returns
+    -------
+    encoder : torch.nn.Module
+    """
+    if isinstance(choice, nn.Module):
+        return _wrap_user_module(name, copy.deepcopy(choice), spec, out_features)
+    shape = spec["shape"]
+    choice = choice or _DEFAULT_FOR_LAYOUT[spec["layout"]]
+    if choice == "mlp":
+        return MLPEncoder(int(torch.tensor(shape).prod()), out_features, batch_norm=batch_norm)
+    if choice == "cnn":
+        return ConvEncoder(shape[0], out_features, batch_norm=batch_norm)
+    if choice == "cnn1d":
+        return SequenceConvEncoder(shape[0], out_features, batch_norm=batch_norm)
+    if choice == "gru":
+        return GRUEncoder(shape[0], out_features)
+    if choice == "embedding_bag":
+        return EmbeddingBagEncoder(spec["vocabulary_size"], out_features)
+    raise ValueError(
+        f"unknown encoder {choice!r} for modality {name!r}; choose one of "
+        f"{sorted(_DEFAULT_FOR_LAYOUT.values())} or pass a torch.nn.Module"
+    )
+
+
+_DEFAULT_FOR_LAYOUT = {"vector": "mlp", "image": "cnn", "sequence": "cnn1d",
+                       "tokens": "embedding_bag"}
+
+
+def _wrap_user_module(name, module, spec, out_features):
+    dtype = torch.int64 if spec["layout"] == "tokens" else torch.float32
+    probe = torch.zeros((2, *spec["shape"]), dtype=dtype)
+    was_training = module.training
+    module.eval()
+    try:
+        with torch.no_grad():
+            output = module(probe)
+    except Exception as exc:
+        raise ValueError(
+            f"the encoder module for modality {name!r} failed on a batch of shape "
+            f"{tuple(probe.shape)} ({type(exc).__name__}: {exc})"
+        ) from exc
+    module.train(was_training)
+    n_out = output.flatten(1).shape[1]
+    if output.ndim == 2 and n_out == out_features:
+        return module
+    return _Projected(module, n_out, out_features)

@@ -1,0 +1,122 @@
+"""The fusion network: per-modality encoders, a fusion layer and a prediction head."""
+
+import copy
+
+import torch
+from torch import nn
+
+from ._convert import PRESENT_KEY, lengths_key
+from ._encoders import make_encoder
+from ._fusion import FUSION_LAYERS
+
+__all__ = ["FusionModule"]
+
+_LAYER_OPTIONS = {"tensor": "tensor_dim", "lowrank": "rank"}
+
+
+class FusionModule(nn.Module):
+    """Encode each modality, fuse the encodings, predict.
+
+    ``forward`` takes the modalities as keyword arguments (as skorch passes a
+    dict batch) plus the presence mask ``_present`` and, for sequences, their
+    lengths ``_lengths_<name>``.
+
+    Parameters
+    ----------
+    specs : dict
+        Modality name mapped to its converted layout and per-sample shape (the
+        converter's ``specs_``), in the order of the presence mask.
+    n_outputs : int
+        Classes (logits) or regression targets.
+    encoders : dict, default=None
+        Modality name mapped to an encoder name or a torch module, see
+        :func:`~skfusion.neural.make_encoder`.
+    fusion : str or torch.nn.Module, default="concat"
+        ``"concat"``, ``"sum"``, ``"gated"``, ``"tensor"``, ``"lowrank"``,
+        ``"attention"``, or a module called as ``fusion(encodings, present)``
+        with an ``out_features`` attribute.
+    embed_dim : int, default=64
+        Size of every modality's encoding.
+    hidden_dim : int, default=64
+        Width of the head's hidden layer.
+    dropout : float, default=0.2
+        Dropout in the head.
+    modality_dropout : float, default=0.0
+        During training, the probability that a sample loses a modality
+        (never its last one): the net learns to predict when one is missing.
+    aux_heads : bool, default=False
+        Add a linear head per modality; in training mode ``forward`` then
+        returns ``(output, per_modality_outputs, present)`` for an auxiliary
+        loss.
+    rank : int, default=4
+        Rank of the ``"lowrank"`` fusion.
+    tensor_dim : int, default=8
+        Features per modality in the ``"tensor"`` fusion.
+    batch_norm : bool, default=True
+        Batch normalisation in the built-in encoders.
+    """
+
+    def __init__(self, specs, n_outputs, *, encoders=None, fusion="concat", embed_dim=64,
+                 hidden_dim=64, dropout=0.2, modality_dropout=0.0, aux_heads=False, rank=4,
+                 tensor_dim=8, batch_norm=True):
+        super().__init__()
+        encoders = dict(encoders or {})
+        self.names = list(specs)
+        self.sequence_names = {n for n, s in specs.items() if s["layout"] == "sequence"
+                               and not isinstance(encoders.get(n), nn.Module)}
+        self.encoders = nn.ModuleDict({
+            str(i): make_encoder(name, encoders.get(name), specs[name], embed_dim,
+                                 batch_norm=batch_norm)
+            for i, name in enumerate(self.names)
+        })
+        self.fusion = _make_fusion(fusion, len(self.names), embed_dim,
+                                   {"rank": rank, "tensor_dim": tensor_dim})
+        self.head = nn.Sequential(
+            nn.Linear(self.fusion.out_features, hidden_dim), nn.ReLU(), nn.Dropout(dropout),
+            nn.Linear(hidden_dim, n_outputs))
+        self.aux_heads = (nn.ModuleList(nn.Linear(embed_dim, n_outputs) for _ in self.names)
+                          if aux_heads else None)
+        self.modality_dropout = modality_dropout
+
+    def forward(self, **inputs):
+        present = inputs[PRESENT_KEY]
+        if self.training and self.modality_dropout > 0:
+            present = _drop_modalities(present, self.modality_dropout)
+        encodings = torch.stack([self._encode(i, name, inputs)
+                                 for i, name in enumerate(self.names)], dim=1)
+        encodings = encodings * present[..., None]
+        output = self.head(self.fusion(encodings, present))
+        if self.training and self.aux_heads is not None:
+            aux = torch.stack([head(encodings[:, i]) for i, head in
+                               enumerate(self.aux_heads)], dim=1)
+            return output, aux, present
+        return output
+
+    def _encode(self, i, name, inputs):
+        encoder = self.encoders[str(i)]
+        if name in self.sequence_names:
+            return encoder(inputs[name], inputs[lengths_key(name)])
+        return encoder(inputs[name])
+
+
+def _drop_modalities(present, p):
+    keep = (torch.rand_like(present) >= p).to(present.dtype)
+    dropped = present * keep
+    # a sample keeps at least one of its modalities
+    emptied = dropped.sum(dim=1, keepdim=True) == 0
+    return torch.where(emptied, present, dropped)
+
+
+def _make_fusion(fusion, n_modalities, dim, options):
+    if isinstance(fusion, nn.Module):
+        if not hasattr(fusion, "out_features"):
+            raise ValueError("a fusion module needs an `out_features` attribute")
+        return copy.deepcopy(fusion)
+    if fusion not in FUSION_LAYERS:
+        raise ValueError(
+            f"unknown fusion {fusion!r}; choose one of {sorted(FUSION_LAYERS)} or pass a "
+            "torch.nn.Module"
+        )
+    extra = {_LAYER_OPTIONS[fusion]: options[_LAYER_OPTIONS[fusion]]} \
+        if fusion in _LAYER_OPTIONS else {}
+    return FUSION_LAYERS[fusion](n_modalities, dim, **extra)

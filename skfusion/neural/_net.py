@@ -1,0 +1,57 @@
+"""The skorch net behind the FusionNet estimators: augmentation and auxiliary losses."""
+
+import torch
+from skorch import NeuralNet
+from skorch.utils import to_tensor
+
+__all__ = ["FusionSkorchNet"]
+
+
+class FusionSkorchNet(NeuralNet):
+    """A skorch ``NeuralNet`` that trains a :class:`FusionModule` on dict batches.
+
+    Adds two hooks to skorch's training step: on-the-fly augmentation of
+    training batches, and per-modality auxiliary losses when the module
+    returns per-modality outputs.
+
+    Parameters
+    ----------
+    *args, **kwargs
+        As for :class:`skorch.NeuralNet`.
+    augment : dict, default=None
+        Modality name mapped to a callable applied to each training batch
+        of that modality (a tensor on the net's device), returning a tensor
+        of the same shape.
+    aux_loss_weight : float, default=0.0
+        Weight of the mean per-modality loss added to the fused loss.
+    """
+
+    def __init__(self, *args, augment=None, aux_loss_weight=0.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.augment = augment
+        self.aux_loss_weight = aux_loss_weight
+
+    def infer(self, x, **fit_params):
+        if self.augment and self.module_.training:
+            x = to_tensor(x, device=self.device)
+            x = {key: (self.augment[key](value) if key in self.augment else value)
+                 for key, value in x.items()}
+        return super().infer(x, **fit_params)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        if not isinstance(y_pred, tuple):
+            return super().get_loss(y_pred, y_true, X=X, training=training)
+        output, aux, present = y_pred
+        loss = super().get_loss(output, y_true, X=X, training=training)
+        y_true = to_tensor(y_true, device=self.device)
+        aux_losses = [self.criterion_(aux[rows, i], y_true[rows])
+                      for i in range(aux.shape[1])
+                      if (rows := present[:, i] > 0).any()]
+        return loss + self.aux_loss_weight * torch.stack(aux_losses).mean()
+
+    def train_step_single(self, batch, **fit_params):
+        step = super().train_step_single(batch, **fit_params)
+        if isinstance(step["y_pred"], tuple):
+            # callbacks see the fused output only
+            step["y_pred"] = step["y_pred"][0]
+        return step
