@@ -267,7 +267,7 @@ def _sample_ids(frame, id_column, root, modalities):
     values, counts = np.unique(ids.astype(str), return_counts=True)
     if (counts > 1).any():
         raise ValueError(f"the id column {id_column!r} repeats ids, for example "
-                         f"{values[counts > 1][0]!r}; ids must be unique")
+                         f"{str(values[counts > 1][0])!r}; ids must be unique")
     return ids
 
 
@@ -395,10 +395,16 @@ def _infer_kind(name, entries, from_folder):
     return kinds.pop()
 
 
+def _plain(sample_id):
+    """A sample id as a Python scalar, for messages and reports."""
+    return sample_id.item() if isinstance(sample_id, np.generic) else sample_id
+
+
 def _resolve(name, entry, sample_id, root, base):
     """The absolute path of a manifest entry, None if it is empty or absent."""
     if entry is None:
         return None
+    sample_id = _plain(sample_id)
     if root is not None:
         if os.path.isabs(entry):
             raise ValueError(
@@ -466,6 +472,7 @@ class _FileLoader:
         return assemble(values, layout)
 
     def _failed(self, name, kind, paths, row, sample_id, message):
+        sample_id = _plain(sample_id)
         if self.on_error == "raise":
             raise ValueError(
                 f"cannot read the {kind} file {paths[row]} (modality {name!r}, sample "
