@@ -7,9 +7,15 @@ objects plot them, and the members' reliability, in scikit-learn's
 """
 
 from ._importance import modality_importance
+from ._plot.calibration import MemberCalibrationDisplay
+from ._plot.importance import ModalityImportanceDisplay
+from ._plot.robustness import RobustnessDisplay
 from ._robustness import modality_robustness
 
 __all__ = [
+    "MemberCalibrationDisplay",
+    "ModalityImportanceDisplay",
+    "RobustnessDisplay",
     "modality_importance",
     "modality_robustness",
 ]

@@ -1,0 +1,1 @@
+"""Display objects, in scikit-learn's convention, for fusion inspection."""
