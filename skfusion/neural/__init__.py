@@ -5,7 +5,6 @@ it until it is used.
 """
 
 from ._augment import GaussianNoise, RandomShift
-from ._convert import ModalityConverter
 from ._encoders import (
     ConvEncoder,
     EmbeddingBagEncoder,
@@ -24,14 +23,11 @@ from ._fusion import (
     TensorFusion,
 )
 from ._module import FusionModule
-from ._net import FusionSkorchNet
 
 __all__ = [
     "FusionNetClassifier",
     "FusionNetRegressor",
     "FusionModule",
-    "FusionSkorchNet",
-    "ModalityConverter",
     "MLPEncoder",
     "ConvEncoder",
     "SequenceConvEncoder",

@@ -44,6 +44,14 @@ class MLPEncoder(nn.Module):
         Batch normalisation after each hidden layer.
     dropout : float, default=0.0
         Dropout after each hidden layer.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skfusion.neural import MLPEncoder
+    >>> encoder = MLPEncoder(10, 4)
+    >>> encoder(torch.randn(3, 10)).shape
+    torch.Size([3, 4])
     """
 
     def __init__(self, in_features, out_features, hidden=(128,), *, batch_norm=True,
@@ -60,6 +68,17 @@ class MLPEncoder(nn.Module):
         self.out_features = out_features
 
     def forward(self, x):
+        """Encode a batch.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (batch, in_features)
+            The batch.
+
+        Returns
+        -------
+        encoding : torch.Tensor of shape (batch, out_features)
+        """
         return self.layers(x.flatten(1))
 
 
@@ -80,6 +99,14 @@ class ConvEncoder(nn.Module):
         Output channels of the convolution blocks.
     batch_norm : bool, default=True
         Batch normalisation after each convolution.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skfusion.neural import ConvEncoder
+    >>> encoder = ConvEncoder(in_channels=3, out_features=4)
+    >>> encoder(torch.randn(3, 3, 16, 16)).shape
+    torch.Size([3, 4])
     """
 
     def __init__(self, in_channels, out_features, channels=(16, 32), *, batch_norm=True):
@@ -95,6 +122,17 @@ class ConvEncoder(nn.Module):
         self.out_features = out_features
 
     def forward(self, x):
+        """Encode a batch.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (batch, in_channels, h, w)
+            The batch.
+
+        Returns
+        -------
+        encoding : torch.Tensor of shape (batch, out_features)
+        """
         return self.head(self.features(x).mean(dim=(2, 3)))
 
 
@@ -116,6 +154,14 @@ class SequenceConvEncoder(nn.Module):
         Width of the convolutions, in time steps.
     batch_norm : bool, default=True
         Batch normalisation after each convolution.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skfusion.neural import SequenceConvEncoder
+    >>> encoder = SequenceConvEncoder(in_channels=2, out_features=4)
+    >>> encoder(torch.randn(3, 2, 50), torch.tensor([50, 20, 7])).shape
+    torch.Size([3, 4])
     """
 
     def __init__(self, in_channels, out_features, channels=(32, 64), *, kernel_size=5,
@@ -133,6 +179,19 @@ class SequenceConvEncoder(nn.Module):
         self.out_features = out_features
 
     def forward(self, x, lengths=None):
+        """Encode a batch.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (batch, in_channels, time)
+            The batch.
+        lengths : torch.Tensor of shape (batch,), default=None
+            Valid time steps per sample (the rest is padding); None: all.
+
+        Returns
+        -------
+        encoding : torch.Tensor of shape (batch, out_features)
+        """
         valid = _time_mask(x, lengths)
         for i, block in enumerate(self.blocks):
             if i:
@@ -154,6 +213,14 @@ class GRUEncoder(nn.Module):
         Size of the encoding.
     hidden_size : int, default=64
         GRU state size per direction.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skfusion.neural import GRUEncoder
+    >>> encoder = GRUEncoder(in_channels=2, out_features=4)
+    >>> encoder(torch.randn(3, 2, 50), torch.tensor([50, 20, 7])).shape
+    torch.Size([3, 4])
     """
 
     def __init__(self, in_channels, out_features, hidden_size=64):
@@ -163,6 +230,19 @@ class GRUEncoder(nn.Module):
         self.out_features = out_features
 
     def forward(self, x, lengths=None):
+        """Encode a batch.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (batch, in_channels, time)
+            The batch.
+        lengths : torch.Tensor of shape (batch,), default=None
+            Valid time steps per sample (the rest is padding); None: all.
+
+        Returns
+        -------
+        encoding : torch.Tensor of shape (batch, out_features)
+        """
         x = x.transpose(1, 2)
         if lengths is None:
             lengths = torch.full((x.shape[0],), x.shape[1], dtype=torch.int64)
@@ -183,6 +263,14 @@ class EmbeddingBagEncoder(nn.Module):
         Size of the encoding.
     embedding_dim : int, default=64
         Size of the token embeddings.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skfusion.neural import EmbeddingBagEncoder
+    >>> encoder = EmbeddingBagEncoder(vocabulary_size=100, out_features=4)
+    >>> encoder(torch.tensor([[5, 9, 0], [7, 0, 0], [2, 3, 4]])).shape
+    torch.Size([3, 4])
     """
 
     def __init__(self, vocabulary_size, out_features, embedding_dim=64):
@@ -193,6 +281,17 @@ class EmbeddingBagEncoder(nn.Module):
         self.out_features = out_features
 
     def forward(self, x):
+        """Encode a batch.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (batch, max_tokens)
+            The batch.
+
+        Returns
+        -------
+        encoding : torch.Tensor of shape (batch, out_features)
+        """
         return self.head(self.bag(x))
 
 
@@ -240,6 +339,12 @@ def make_encoder(name, choice, spec, out_features, *, batch_norm=True):
     Returns
     -------
     encoder : torch.nn.Module
+
+    Examples
+    --------
+    >>> from skfusion.neural import make_encoder
+    >>> make_encoder("image", None, {"layout": "image", "shape": (1, 8, 8)}, 16)
+    ConvEncoder(...)
     """
     if isinstance(choice, nn.Module):
         return _wrap_user_module(name, copy.deepcopy(choice), spec, out_features)

@@ -75,11 +75,35 @@ class _BaseFusionNet(BaseEstimator):
 
     # -- skorch-style prefixed parameters (module__embed_dim, optimizer__...) -----
     def get_params(self, deep=True):
+        """Get parameters, including the skorch-style prefixed ones.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also return the parameters of nested objects.
+
+        Returns
+        -------
+        params : dict
+            Parameter names mapped to their values.
+        """
         params = super().get_params(deep=deep)
         params.update({k: v for k, v in vars(self).items() if k.startswith(_PREFIXES)})
         return params
 
     def set_params(self, **params):
+        """Set parameters, including skorch-style prefixed ones (``module__embed_dim``).
+
+        Parameters
+        ----------
+        **params : dict
+            Parameter names mapped to their new values.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
         prefixed = {k: v for k, v in params.items() if k.startswith(_PREFIXES)}
         for key, value in prefixed.items():
             setattr(self, key, value)
@@ -384,6 +408,10 @@ class FusionNetRegressor(RegressorMixin, _BaseFusionNet):
         The trained skorch net.
     device_ : str
         The device of the trained net.
+    y_mean_ : ndarray of shape (n_targets,)
+        Mean of the training targets.
+    y_scale_ : ndarray of shape (n_targets,)
+        Standard deviation of the training targets (1 where constant).
 
     See Also
     --------

@@ -3,7 +3,7 @@
 Each layer takes ``encodings`` of shape ``(batch, n_modalities, dim)`` and the
 presence mask ``present`` of shape ``(batch, n_modalities)`` (1 where the
 sample has the modality, 0 where it is missing or dropped), and returns
-``(batch, out_features)``. A missing modality never contributes: its
+``(batch, out_features)``; ``layer.out_features`` is set at construction. A missing modality never contributes: its
 encoding is zeroed, or its weight is zero.
 """
 
@@ -22,25 +22,85 @@ __all__ = [
 
 
 class ConcatFusion(nn.Module):
-    """Concatenate the encodings and the presence mask."""
+    """Concatenate the encodings and the presence mask.
+
+    Parameters
+    ----------
+    n_modalities : int
+        Number of encodings.
+    dim : int
+        Size of each encoding.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skfusion.neural import ConcatFusion
+    >>> layer = ConcatFusion(n_modalities=2, dim=4)
+    >>> encodings, present = torch.randn(3, 2, 4), torch.tensor([[1., 1.], [1., 0.], [0., 1.]])
+    >>> layer(encodings, present).shape
+    torch.Size([3, 10])
+    """
 
     def __init__(self, n_modalities, dim):
         super().__init__()
         self.out_features = n_modalities * (dim + 1)
 
     def forward(self, encodings, present):
+        """Fuse a batch of encodings.
+
+        Parameters
+        ----------
+        encodings : torch.Tensor of shape (batch, n_modalities, dim)
+            The per-modality encodings.
+        present : torch.Tensor of shape (batch, n_modalities)
+            1 where the sample has the modality, 0 where it does not.
+
+        Returns
+        -------
+        fused : torch.Tensor of shape (batch, out_features)
+        """
         masked = encodings * present[..., None]
         return torch.cat([masked.flatten(1), present], dim=1)
 
 
 class SumFusion(nn.Module):
-    """Sum the encodings of the present modalities."""
+    """Sum the encodings of the present modalities.
+
+    Parameters
+    ----------
+    n_modalities : int
+        Number of encodings.
+    dim : int
+        Size of each encoding.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skfusion.neural import SumFusion
+    >>> layer = SumFusion(n_modalities=2, dim=4)
+    >>> encodings, present = torch.randn(3, 2, 4), torch.tensor([[1., 1.], [1., 0.], [0., 1.]])
+    >>> layer(encodings, present).shape
+    torch.Size([3, 4])
+    """
 
     def __init__(self, n_modalities, dim):
         super().__init__()
         self.out_features = dim
 
     def forward(self, encodings, present):
+        """Fuse a batch of encodings.
+
+        Parameters
+        ----------
+        encodings : torch.Tensor of shape (batch, n_modalities, dim)
+            The per-modality encodings.
+        present : torch.Tensor of shape (batch, n_modalities)
+            1 where the sample has the modality, 0 where it does not.
+
+        Returns
+        -------
+        fused : torch.Tensor of shape (batch, out_features)
+        """
         return (encodings * present[..., None]).sum(dim=1)
 
 
@@ -50,6 +110,22 @@ class GatedFusion(nn.Module):
     Each modality gets a ``tanh`` transform; a gate computed from all
     encodings weighs them per feature (a softmax over the present
     modalities; with two modalities this is the unit's sigmoid gate).
+
+    Parameters
+    ----------
+    n_modalities : int
+        Number of encodings.
+    dim : int
+        Size of each encoding.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skfusion.neural import GatedFusion
+    >>> layer = GatedFusion(n_modalities=2, dim=4)
+    >>> encodings, present = torch.randn(3, 2, 4), torch.tensor([[1., 1.], [1., 0.], [0., 1.]])
+    >>> layer(encodings, present).shape
+    torch.Size([3, 4])
     """
 
     def __init__(self, n_modalities, dim):
@@ -59,6 +135,19 @@ class GatedFusion(nn.Module):
         self.out_features = dim
 
     def forward(self, encodings, present):
+        """Fuse a batch of encodings.
+
+        Parameters
+        ----------
+        encodings : torch.Tensor of shape (batch, n_modalities, dim)
+            The per-modality encodings.
+        present : torch.Tensor of shape (batch, n_modalities)
+            1 where the sample has the modality, 0 where it does not.
+
+        Returns
+        -------
+        fused : torch.Tensor of shape (batch, out_features)
+        """
         batch, n_modalities, dim = encodings.shape
         masked = encodings * present[..., None]
         hidden = torch.stack([torch.tanh(t(masked[:, i])) for i, t in
@@ -79,10 +168,21 @@ class TensorFusion(nn.Module):
 
     Parameters
     ----------
-    n_modalities, dim : int
-        Number and size of the encodings.
+    n_modalities : int
+        Number of encodings.
+    dim : int
+        Size of each encoding.
     tensor_dim : int, default=8
         Features per modality in the product.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skfusion.neural import TensorFusion
+    >>> layer = TensorFusion(n_modalities=2, dim=4, tensor_dim=2)
+    >>> encodings, present = torch.randn(3, 2, 4), torch.tensor([[1., 1.], [1., 0.], [0., 1.]])
+    >>> layer(encodings, present).shape
+    torch.Size([3, 9])
     """
 
     def __init__(self, n_modalities, dim, tensor_dim=8):
@@ -91,6 +191,19 @@ class TensorFusion(nn.Module):
         self.out_features = (tensor_dim + 1) ** n_modalities
 
     def forward(self, encodings, present):
+        """Fuse a batch of encodings.
+
+        Parameters
+        ----------
+        encodings : torch.Tensor of shape (batch, n_modalities, dim)
+            The per-modality encodings.
+        present : torch.Tensor of shape (batch, n_modalities)
+            1 where the sample has the modality, 0 where it does not.
+
+        Returns
+        -------
+        fused : torch.Tensor of shape (batch, out_features)
+        """
         product = None
         for i, project in enumerate(self.project):
             z = _with_one(project(encodings[:, i]) * present[:, i, None])
@@ -107,10 +220,21 @@ class LowRankFusion(nn.Module):
 
     Parameters
     ----------
-    n_modalities, dim : int
-        Number and size of the encodings.
+    n_modalities : int
+        Number of encodings.
+    dim : int
+        Size of each encoding.
     rank : int, default=4
         Rank of the factorisation.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skfusion.neural import LowRankFusion
+    >>> layer = LowRankFusion(n_modalities=2, dim=4)
+    >>> encodings, present = torch.randn(3, 2, 4), torch.tensor([[1., 1.], [1., 0.], [0., 1.]])
+    >>> layer(encodings, present).shape
+    torch.Size([3, 4])
     """
 
     def __init__(self, n_modalities, dim, rank=4):
@@ -126,6 +250,19 @@ class LowRankFusion(nn.Module):
         self.out_features = dim
 
     def forward(self, encodings, present):
+        """Fuse a batch of encodings.
+
+        Parameters
+        ----------
+        encodings : torch.Tensor of shape (batch, n_modalities, dim)
+            The per-modality encodings.
+        present : torch.Tensor of shape (batch, n_modalities)
+            1 where the sample has the modality, 0 where it does not.
+
+        Returns
+        -------
+        fused : torch.Tensor of shape (batch, out_features)
+        """
         product = None
         for i in range(encodings.shape[1]):
             z = _with_one(encodings[:, i] * present[:, i, None])
@@ -142,8 +279,19 @@ class AttentionFusion(nn.Module):
 
     Parameters
     ----------
-    n_modalities, dim : int
-        Number and size of the encodings.
+    n_modalities : int
+        Number of encodings.
+    dim : int
+        Size of each encoding.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skfusion.neural import AttentionFusion
+    >>> layer = AttentionFusion(n_modalities=2, dim=4)
+    >>> encodings, present = torch.randn(3, 2, 4), torch.tensor([[1., 1.], [1., 0.], [0., 1.]])
+    >>> layer(encodings, present).shape
+    torch.Size([3, 4])
     """
 
     def __init__(self, n_modalities, dim):
@@ -152,6 +300,19 @@ class AttentionFusion(nn.Module):
         self.out_features = dim
 
     def forward(self, encodings, present):
+        """Fuse a batch of encodings.
+
+        Parameters
+        ----------
+        encodings : torch.Tensor of shape (batch, n_modalities, dim)
+            The per-modality encodings.
+        present : torch.Tensor of shape (batch, n_modalities)
+            1 where the sample has the modality, 0 where it does not.
+
+        Returns
+        -------
+        fused : torch.Tensor of shape (batch, out_features)
+        """
         scores = self.score(encodings).squeeze(-1)
         scores = scores.masked_fill(present == 0, float("-inf"))
         weights = torch.softmax(scores, dim=1)

@@ -54,6 +54,22 @@ class FusionModule(nn.Module):
         Features per modality in the ``"tensor"`` fusion.
     batch_norm : bool, default=True
         Batch normalisation in the built-in encoders.
+
+    See Also
+    --------
+    FusionNetClassifier : Builds and trains this module from a ModalityDict.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skfusion.neural import FusionModule
+    >>> specs = {"image": {"layout": "image", "shape": (1, 8, 8)},
+    ...          "table": {"layout": "vector", "shape": (5,)}}
+    >>> module = FusionModule(specs, n_outputs=3, fusion="attention", embed_dim=16).eval()
+    >>> batch = {"image": torch.randn(4, 1, 8, 8), "table": torch.randn(4, 5),
+    ...          "_present": torch.tensor([[1., 1.], [1., 0.], [0., 1.], [1., 1.]])}
+    >>> module(**batch).shape
+    torch.Size([4, 3])
     """
 
     def __init__(self, specs, n_outputs, *, encoders=None, fusion="concat", embed_dim=64,
@@ -79,6 +95,20 @@ class FusionModule(nn.Module):
         self.modality_dropout = modality_dropout
 
     def forward(self, **inputs):
+        """Predict from a batch of modalities.
+
+        Parameters
+        ----------
+        **inputs : torch.Tensor
+            Each modality's batch by name, the presence mask ``_present`` of
+            shape (batch, n_modalities), and ``_lengths_<name>`` for sequences.
+
+        Returns
+        -------
+        output : torch.Tensor of shape (batch, n_outputs)
+            Logits or regression outputs; in training mode with ``aux_heads``
+            the tuple ``(output, per_modality_outputs, present)``.
+        """
         present = inputs[PRESENT_KEY]
         if self.training and self.modality_dropout > 0:
             present = _drop_modalities(present, self.modality_dropout)
