@@ -41,6 +41,11 @@ benchmarks that must run offline.
   within one voice). Split by ``groups``: a split that ignores them puts the
   same clip on both sides and makes audio look far easier than it is.
 
+Difficulty (MFCC mean and std -> SVC; 8x8 pixels -> SVC; GroupKFold(5) over
+voices): audio alone 0.89 accuracy, images alone 0.98. Held out, flite's slt,
+rms, kal and awb voices, unlike any other, are the hardest to recognise
+(0.2-0.7). A random split that ignores the voices makes audio 0.99 accurate.
+
 Pairing: within each digit, the clips are shuffled with a fixed seed (0) and
 dealt out round-robin to that digit's images in scikit-learn's order; the
 pairing is stored in the data file, so every load returns the same data.
@@ -92,6 +97,7 @@ def load_av_digits(*, return_X_y=False):
             Description: sources, licences, generation and pairing.
 
     (data, target) : tuple if ``return_X_y`` is True
+        The ModalityDict and the digits, without the Bunch.
 
     See Also
     --------

@@ -47,7 +47,8 @@ ESPEAK_VARIANTS = (
     "m1", "m2", "m3", "m4", "m5", "m6", "m7", "f1", "f2", "f3", "f4", "f5",
     "klatt", "klatt2", "klatt4", "croak", "grandpa", "linda", "steph", "david",
 )
-FLITE_VOICES = {"kal": 105.0, "kal16": 105.0, "awb": 110.0, "rms": 100.0, "slt": 170.0}  # mean f0, Hz
+# flite voices and the mean pitch (Hz) that a take scales (rms ignores it)
+FLITE_VOICES = {"kal": 105.0, "kal16": 105.0, "awb": 110.0, "rms": 100.0, "slt": 170.0}
 N_ESPEAK_VOICES = 55
 TAKES_PER_WORD = 1
 OUTPUT = Path(__file__).parent / "data" / "av_digits.npz"
@@ -115,6 +116,13 @@ def mu_law_encode(wave):
     return np.round((compressed + 1) / 2 * MU).astype(np.uint8)
 
 
+def make_clip(voice, word, take, folder):
+    """One take of ``word`` by ``voice`` as 8 kHz mu-law codes, silence trimmed."""
+    wave, rate = synthesize(voice, word, take, folder)
+    wave = trim_silence(to_sample_rate(wave, rate, take["tape_speed"]))
+    return mu_law_encode(wave * 10 ** (take["peak_db"] / 20) / np.abs(wave).max())
+
+
 def make_clips(voices, rng):
     """Synthesize every (voice, word, take); return clips and their labels."""
     clips, clip_digit, clip_voice = [], [], []
@@ -122,11 +130,7 @@ def make_clips(voices, rng):
         for v, voice in enumerate(voices):
             for digit, word in enumerate(WORDS):
                 for _ in range(TAKES_PER_WORD):
-                    take = draw_take(rng)
-                    wave, rate = synthesize(voice, word, take, folder)
-                    wave = trim_silence(to_sample_rate(wave, rate, take["tape_speed"]))
-                    wave *= 10 ** (take["peak_db"] / 20) / np.abs(wave).max()
-                    clips.append(mu_law_encode(wave))
+                    clips.append(make_clip(voice, word, draw_take(rng), folder))
                     clip_digit.append(digit)
                     clip_voice.append(v)
     return clips, np.array(clip_digit, dtype=np.int8), np.array(clip_voice, dtype=np.int16)
