@@ -144,20 +144,28 @@ def test_pair_images_deals_clips_of_the_same_digit_evenly():
         assert counts.max() - counts.min() <= 1
 
 
-def _espeak_version():
-    if shutil.which("espeak-ng") is None:
-        return None
-    return subprocess.run(["espeak-ng", "--version"], capture_output=True, text=True).stdout
+def _tool_version(tool):
+    if shutil.which(tool) is None:
+        return ""
+    return subprocess.run([tool, "--version"], capture_output=True, text=True).stdout
 
 
-@pytest.mark.skipif("1.51" not in (_espeak_version() or ""),
-                    reason="needs espeak-ng 1.51, the version that made the stored clips")
-def test_the_script_reproduces_the_first_stored_clip(tmp_path):
+@pytest.mark.parametrize("clip, tool, version", [
+    (0, "espeak-ng", "1.51"),  # the first clip: espeak-ng's first voice saying "zero"
+    (599, "flite", "flite-2.2"),  # the last clip: flite/slt saying "nine"
+])
+def test_the_script_reproduces_the_stored_clips(clip, tool, version, tmp_path):
+    if version not in _tool_version(tool):
+        pytest.skip(f"needs {tool} {version}, the version that made the stored clips")
     gen = _generate_av_digits
     rng = np.random.RandomState(gen.SEED)
     voices = gen.choose_voices(rng)
-    take = gen.draw_take(rng)
-    codes = gen.make_clip(voices[0], gen.WORDS[0], take, tmp_path)
+    for _ in range(clip):  # the takes of the clips before this one
+        gen.draw_take(rng)
+    voice, digit = divmod(clip, len(gen.WORDS))
+    codes = gen.make_clip(voices[voice], gen.WORDS[digit], gen.draw_take(rng), tmp_path)
     with np.load(_av_digits.DATA_FILE) as stored:
-        assert stored["voices"][0] == voices[0]
-        np.testing.assert_array_equal(codes, stored["audio_mu_law"][: stored["offsets"][1]])
+        assert stored["voices"][stored["clip_voice"][clip]] == voices[voice]
+        assert stored["clip_digit"][clip] == digit
+        start, stop = stored["offsets"][clip : clip + 2]
+        np.testing.assert_array_equal(codes, stored["audio_mu_law"][start:stop])
