@@ -42,9 +42,10 @@ benchmarks that must run offline.
   same clip on both sides and makes audio look far easier than it is.
 
 Difficulty (MFCC mean and std -> SVC; 8x8 pixels -> SVC; GroupKFold(5) over
-voices): audio alone 0.89 accuracy, images alone 0.98. Held out, flite's slt,
-rms, kal and awb voices, unlike any other, are the hardest to recognise
-(0.2-0.7). A random split that ignores the voices makes audio 0.99 accurate.
+voices): audio alone 0.89 accuracy, images alone 0.98. Held-out voices range
+from 0.2 (flite/slt) to 1.0; flite's slt, rms, kal and awb, unlike the
+espeak-ng voices, are among the hardest. A random split that ignores the
+voices makes audio 0.99 accurate.
 
 Pairing: within each digit, the clips are shuffled with a fixed seed (0) and
 dealt out round-robin to that digit's images in scikit-learn's order; the
