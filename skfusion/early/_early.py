@@ -450,9 +450,7 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
                     f"{block!r}"
                 )
         names, transformers, _ = zip(*self.transformers)
-        self._validate_names(names)
-        if "remainder" in names:
-            raise ValueError("'remainder' is reserved for the remainder block")
+        self._validate_names(names)  # unique, no "__", not a parameter ("remainder")
         self._check_estimators_are_instances(transformers)
         for name, transformer in zip(names, transformers):
             if transformer in _SPECIAL:

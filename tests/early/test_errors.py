@@ -1,0 +1,112 @@
+"""EarlyFusion's errors on bad input: clear, and naming the block or modality."""
+
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+from skfusion import EarlyFusion, ModalityDict
+
+from .conftest import waveform_stats
+
+
+class _DropsARow(TransformerMixin, BaseEstimator):
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        return np.asarray(X)[1:]
+
+
+def test_a_block_naming_a_missing_modality(Xy):
+    X, _ = Xy
+    fusion = EarlyFusion([("voice", waveform_stats(), "audio")])
+    with pytest.raises(ValueError, match="block 'voice': modality 'audio' is not in X"):
+        fusion.fit(X)
+
+
+def test_a_transformer_returning_the_wrong_number_of_rows(Xy):
+    X, _ = Xy
+    fusion = EarlyFusion([("tab", _DropsARow(), "table")])
+    with pytest.raises(ValueError, match="block 'tab' returned 59 rows for 60 samples"):
+        fusion.fit(X)
+
+
+def test_a_transformer_returning_one_dimension(Xy):
+    X, _ = Xy
+    fusion = EarlyFusion([("tab", FunctionTransformer(lambda t: t.sum(axis=1)), "table")])
+    with pytest.raises(ValueError, match="block 'tab' returned an array of shape \\(60,\\)"):
+        fusion.fit(X)
+
+
+def test_a_modality_whose_shape_changes_between_fit_and_transform(Xy):
+    X, _ = Xy
+    fusion = EarlyFusion([("pixels", "passthrough", "image")]).fit(X)
+    bigger = ModalityDict(image=np.zeros((5, 9, 9)))
+    with pytest.raises(ValueError, match=r"modality 'image' has shape \(n_samples, 9, 9\) "
+                                         r"but EarlyFusion was fitted on shape "
+                                         r"\(n_samples, 8, 8\)"):
+        fusion.transform(bigger)
+
+
+def test_transform_without_a_modality_seen_at_fit(Xy):
+    X, _ = Xy
+    fusion = EarlyFusion([("pixels", "passthrough", "image"),
+                          ("seq", waveform_stats(), "sequence")]).fit(X)
+    with pytest.raises(ValueError, match="needs modality 'sequence', which X lacks"):
+        fusion.transform(ModalityDict(image=X["image"]))
+    # a dropped block's modality is not needed
+    fusion.set_params(seq="drop").fit(X)
+    assert fusion.transform(ModalityDict(image=X["image"])).shape == (60, 64)
+
+
+def test_modalities_at_fit_and_an_array_at_transform(Xy):
+    X, _ = Xy
+    fusion = EarlyFusion([("tab", "passthrough", "table")]).fit(X)
+    with pytest.raises(TypeError, match="fitted on a ModalityDict with modalities "
+                                        r"\['table'\], but transform got a ndarray"):
+        fusion.transform(X["table"])
+    fitted_on_array = EarlyFusion([("all", StandardScaler(), None)]).fit(X["table"])
+    with pytest.raises(TypeError, match="fitted on 2-D data without modalities"):
+        fitted_on_array.transform(X)
+
+
+def test_passthrough_of_ragged_signals(Xy):
+    X, _ = Xy
+    with pytest.raises(TypeError, match="'passthrough' needs numeric arrays, but modality "
+                                        "'sequence' has dtype object"):
+        EarlyFusion([("seq", "passthrough", "sequence")]).fit(X)
+
+
+@pytest.mark.parametrize("transformers, error, match", [
+    ([], ValueError, "needs at least one block"),
+    ([("a", StandardScaler())], ValueError, "must be \\(name, transformer, modality\\)"),
+    ([("a", "passthrough", "table"), ("a", "drop", "image")], ValueError, "not unique"),
+    ([("remainder", "passthrough", "table")], ValueError,
+     r"conflict with constructor arguments: \['remainder'\]"),
+    ([("a", "scale", "table")], TypeError, "block 'a': the transformer must be"),
+    ([("a__b", "passthrough", "table")], ValueError, "must not contain __"),
+    ([("a", StandardScaler, "table")], TypeError, "got estimator class"),
+])
+def test_malformed_blocks(Xy, transformers, error, match):
+    X, _ = Xy
+    with pytest.raises(error, match=match):
+        EarlyFusion(transformers).fit(X)
+
+
+def test_invalid_parameters_are_rejected(Xy):
+    X, _ = Xy
+    with pytest.raises(ValueError, match="block_scaling"):
+        EarlyFusion([("tab", "passthrough", "table")], block_scaling="minmax").fit(X)
+    with pytest.raises(ValueError, match="missing"):
+        EarlyFusion([("tab", "passthrough", "table")], missing="zeros").fit(X)
+
+
+def test_fitted_methods_need_fit():
+    from sklearn.exceptions import NotFittedError
+
+    fusion = EarlyFusion([("tab", "passthrough", "table")])
+    with pytest.raises(NotFittedError):
+        fusion.transform(ModalityDict(table=np.zeros((2, 3))))
+    with pytest.raises(NotFittedError):
+        fusion.get_feature_names_out()
