@@ -184,8 +184,9 @@ def load_multimodal_files(manifest=None, *, root=None, modalities=None, target=N
     """
     frame, base = _read_manifest(manifest, root)
     root = None if root is None else os.path.abspath(os.fspath(root))
-    ids = _sample_ids(frame, id_column, root, modalities)
     sources = _modality_sources(modalities, frame, root, (target, id_column))
+    ids = _sample_ids(frame, id_column, root, sources)
+    target_values = None if target is None else _column(frame, target, "target").to_numpy()
     options = dict(image_mode=image_mode, image_size=image_size, sr=sr,
                    audio_dtype=audio_dtype)
     loader = _FileLoader(lazy=lazy, on_error=on_error, n_jobs=n_jobs, verbose=verbose)
@@ -204,7 +205,6 @@ def load_multimodal_files(manifest=None, *, root=None, modalities=None, target=N
         items[name] = loader.load(name, reader, paths, ids)
         notes[name] = f"{kind} files" + (", lazy" if lazy else "")
     data = ModalityDict(items)
-    target_values = None if target is None else _column(frame, target, "target").to_numpy()
     if return_X_y:
         return data, target_values
     n_missing = {name: int(data.is_missing(name).sum()) for name in data.modalities}
@@ -256,9 +256,9 @@ def _column(frame, column, role):
     return frame[column]
 
 
-def _sample_ids(frame, id_column, root, modalities):
+def _sample_ids(frame, id_column, root, sources):
     if frame is None:
-        return _folder_ids(root, modalities)
+        return _folder_ids(root, [key for _, key in sources.values()])
     if len(frame) == 0:
         raise ValueError("the manifest has no rows")
     if id_column is None:
@@ -271,9 +271,8 @@ def _sample_ids(frame, id_column, root, modalities):
     return ids
 
 
-def _folder_ids(root, modalities):
+def _folder_ids(root, names):
     """Every sample id found in the modality folders, sorted."""
-    names = _folder_names(root) if modalities is None else _source_names(modalities)
     stems = set()
     for name in names:
         stems.update(_folder_files(root, name))
@@ -288,12 +287,6 @@ def _folder_names(root):
     if not names:
         raise ValueError(f"{root} holds no modality folders (root/<modality>/<id>.<ext>)")
     return names
-
-
-def _source_names(modalities):
-    if isinstance(modalities, dict):
-        return [value if isinstance(value, str) else name for name, value in modalities.items()]
-    return list(modalities)
 
 
 def _modality_sources(modalities, frame, root, reserved):
@@ -375,18 +368,22 @@ def _cell(value):
 
 
 def _infer_kind(name, entries, from_folder):
+    """The reader kind that the file extensions of a column or folder name."""
     present = [e for e in entries if e is not None]
     if not all(isinstance(e, str) for e in present):
         return _VALUE
     kinds = {kind_of_path(e) for e in present}
-    if not present or None in kinds:
-        if from_folder:
-            raise ValueError(
-                f"modality {name!r}: cannot tell how to read files such as "
-                f"{present[0] if present else 'these'}; name the reader with "
-                f"readers={{{name!r}: 'image' | 'audio' | 'text' | 'npy'}}"
-            )
+    if kinds <= {None} and not from_folder:
         return _VALUE
+    if None in kinds:
+        unknown = next(e for e in present if kind_of_path(e) is None)
+        raise ValueError(
+            f"modality {name!r}: cannot tell how to read {unknown!r}"
+            + (f" while other entries are {sorted(kinds - {None})} files" if len(kinds) > 1
+               else "")
+            + f"; fix the file name, or name the reader with readers={{{name!r}: "
+            "'image' | 'audio' | 'text' | 'npy' | 'value'}"
+        )
     if len(kinds) > 1:
         raise ValueError(
             f"modality {name!r} mixes {sorted(kinds)} files; one modality holds one "
@@ -412,7 +409,7 @@ def _resolve(name, entry, sample_id, root, base):
                 f"is refused because root is given; write it relative to {root}"
             )
         path = os.path.normpath(os.path.join(root, entry))
-        if os.path.commonpath([root, path]) != root:
+        if not path.startswith(root.rstrip(os.sep) + os.sep):
             raise ValueError(
                 f"modality {name!r}, sample {sample_id!r}: the path {entry!r} escapes "
                 f"root ({root}); paths must stay inside root"

@@ -8,6 +8,7 @@ stack into one column (and raises an error naming two files that disagree).
 Readers hold only their options, so they pickle in a few bytes.
 """
 
+from functools import lru_cache
 from math import gcd
 from pathlib import Path
 from typing import NamedTuple
@@ -95,6 +96,7 @@ def _pillow():
     return Image
 
 
+@lru_cache(maxsize=64)
 def _mode_layout(mode):
     """The channel axes and dtype of an image in Pillow mode ``mode``."""
     Image = _pillow()
@@ -150,7 +152,7 @@ class ImageReader:
             image = image.convert(mode) if image.mode != mode else image
             if self.size is not None and image.size != self.size[::-1]:
                 image = image.resize(self.size[::-1], Image.Resampling.BILINEAR)
-            return np.asarray(image).copy(), meta
+            return np.array(image), meta
 
     def _meta(self, image):
         mode = self.mode or _natural_mode(image)
@@ -226,11 +228,9 @@ class AudioReader:
 
     def read(self, path):
         dtype = np.dtype(self.dtype)
-        wave, rate = _soundfile().read(
-            str(path), dtype=self.dtype if dtype.kind == "i" else "float64", always_2d=True
-        )
+        wave, rate = _soundfile().read(str(path), dtype=self.dtype, always_2d=True)
         if wave.shape[1] == 1 and self.sr in (None, rate):
-            return wave[:, 0].astype(dtype), (rate,)
+            return wave[:, 0].copy(), (rate,)
         signal = _as_float(wave).mean(axis=1)
         if self.sr not in (None, rate):
             from scipy.signal import resample_poly

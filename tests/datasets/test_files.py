@@ -466,3 +466,15 @@ def test_fsdd_recordings_load_as_fetch_av_mnist_does(av_mnist, av_mnist_home, tm
     rows = np.arange(0, 3000, 97)
     assert all(np.array_equal(a, b) for a, b in
                zip(np.asarray(folders.data["audio"][rows]), expected[rows]))
+
+
+def test_file_columns_with_unreadable_names_are_not_taken_for_values(media):
+    root, _ = media
+    with pytest.raises(ValueError, match=r"cannot tell how to read 'img/b\.pgn' while other "
+                                         r"entries are \['image'\] files"):
+        load_multimodal_files({"image": ["img/a.png", "img/b.pgn"]}, root=root)
+    captions = load_multimodal_files({"caption": ["a cat", "a dog"]}, root=root)
+    assert list(captions.data["caption"]) == ["a cat", "a dog"]
+    (root / "img" / "notes.md").write_text("# not an image")
+    with pytest.raises(ValueError, match=r"modality 'img': cannot tell how to read 'img/notes\.md'"):
+        load_multimodal_files(root=root, modalities=["img"])
