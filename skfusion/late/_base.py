@@ -5,10 +5,11 @@ from collections.abc import Mapping
 from numbers import Integral
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import clone
 from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import check_cv
-from sklearn.utils import Bunch
+from sklearn.utils import Bunch, get_tags
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
     MethodMapping,
@@ -136,25 +137,47 @@ class _BaseLateFusion(_BaseComposition):
 
     def _check_input(self, X, y=None, *, reset):
         """Validate X (and y at fit); a mapping becomes a ModalityDict."""
-        if isinstance(X, Mapping):
+        if y is None and reset:
+            validate_data(self, "no_validation", y, skip_check_array=True)
+        X = self._check_samples(X, y)
+        if isinstance(X, ModalityDict):
             if reset:
-                validate_data(self, "no_validation", y, skip_check_array=True)
-                X = check_multimodal(X, estimator=self)
                 self._check_member_modalities(X)
                 self.modalities_ = self._used_modalities(X)
             else:
-                X = check_multimodal(X, modalities=self.modalities_, estimator=self)
+                check_multimodal(X, modalities=self.modalities_, estimator=self)
             return X
         if reset:
             X, _ = validate_data(self, X, y, skip_check_array=True, reset=True)
             self.modalities_ = []
-        else:
-            if getattr(self, "modalities_", []):
-                raise TypeError(
-                    f"{type(self).__name__} was fitted on a ModalityDict with modalities "
-                    f"{self.modalities_}; predict needs one too, got {type(X).__name__}"
-                )
-            X = validate_data(self, X, skip_check_array=True, reset=False)
+            return X
+        if self.modalities_:
+            raise TypeError(
+                f"{type(self).__name__} was fitted on a ModalityDict with modalities "
+                f"{self.modalities_}; predict needs one too, got {type(X).__name__}"
+            )
+        if hasattr(self, "n_features_in_") and len(X.shape) == 1:
+            raise ValueError(
+                f"{type(self).__name__} was fitted on 2-D X, got a 1-D array; Reshape your "
+                "data with X.reshape(-1, 1) for one feature or X.reshape(1, -1) for one sample"
+            )
+        return validate_data(self, X, skip_check_array=True, reset=False)
+
+    def _check_samples(self, X, y):
+        """X as a ModalityDict or an array-like with a shape; checks len(y)."""
+        if isinstance(X, Mapping) and not sparse.issparse(X):
+            X = check_multimodal(X, estimator=self)
+        elif sparse.issparse(X):
+            X = X.tocsr()
+        elif not hasattr(X, "shape"):
+            X = np.asarray(X)
+        if len(X.shape) == 0 or X.shape[0] == 0:
+            raise ValueError(f"{type(self).__name__} got X of shape {X.shape}: it needs at "
+                             "least one sample")
+        n_labels = None if y is None else np.asarray(y).shape[0]
+        if n_labels is not None and n_labels != X.shape[0]:
+            raise ValueError(f"X has {X.shape[0]} samples but y has {n_labels}; "
+                             "they must have one row per sample")
         return X
 
     def _check_member_modalities(self, X):
@@ -222,7 +245,7 @@ class _BaseLateFusion(_BaseComposition):
     def _route(self, names, sample_weight, fit_params):
         """(per-member fit params, splitter params, final estimator fit params)."""
         if sample_weight is not None:
-            fit_params = {**fit_params, "sample_weight": sample_weight}
+            fit_params = {**fit_params, "sample_weight": np.asarray(sample_weight)}
         if _routing_enabled():
             routed = process_routing(self, "fit", **fit_params)
             return ({name: routed[name].fit for name in names}, routed.splitter.split,
@@ -312,6 +335,16 @@ class _BaseLateFusion(_BaseComposition):
     def _stack(self, member_features, X):
         extra = self._passthrough_features(X)
         return member_features if extra is None else np.hstack([member_features, extra])
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        try:
+            members = [get_tags(estimator) for _, estimator, _ in self.estimators]
+        except (TypeError, ValueError):
+            return tags
+        tags.input_tags.sparse = all(t.input_tags.sparse for t in members)
+        tags.input_tags.allow_nan = all(t.input_tags.allow_nan for t in members)
+        return tags
 
     # -- display -------------------------------------------------------------------
 

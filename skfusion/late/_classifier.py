@@ -214,6 +214,8 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
     def _fit_members_and_oof(self, X, y, sample_weight, fit_params, need_oof):
         """Fit the members; return what the fusion is fitted on."""
         names, _, _ = self._validate_members()
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight, dtype=float)
         X = self._check_input(X, y, reset=True)
         y = self._encode_labels(y)
         member_params, split_params, final_params = self._route(names, sample_weight,

@@ -122,6 +122,8 @@ class LateFusionRegressor(RegressorMixin, _BaseLateFusion):
         self : LateFusionRegressor
         """
         names, _, _ = self._validate_members()
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight, dtype=float)
         X = self._check_input(X, y, reset=True)
         y = column_or_1d(y, warn=True).astype(float)
         member_params, split_params, final_params = self._route(names, sample_weight,
