@@ -108,6 +108,12 @@ class ModalityConverter:
             layout = self.specs_[name]["layout"]
             arrays = getattr(self, f"_transform_{layout}")(name, X[name], mask)
             out.update(arrays)
+        empty = np.flatnonzero(present.sum(axis=1) == 0)
+        if empty.size:
+            raise ValueError(
+                f"sample(s) {empty[:10].tolist()} have none of the modalities "
+                f"{list(self.modalities_)}; the net needs at least one per sample"
+            )
         out[PRESENT_KEY] = present
         return out
 
@@ -279,7 +285,8 @@ def _texts(name, value, present, keep_missing=False):
 
 
 def _check_finite(name, values, present):
-    bad = ~np.isfinite(values[present].reshape(int(present.sum()), -1)).all(axis=1)
+    rows = values[present]
+    bad = ~np.isfinite(rows.reshape(len(rows), -1)).all(axis=1) if len(rows) else rows
     if bad.any():
         raise ValueError(
             f"modality {name!r} has NaN or inf values in {int(bad.sum())} sample(s) that "

@@ -197,7 +197,8 @@ class SequenceConvEncoder(nn.Module):
             if i:
                 x = F.max_pool1d(x, 2, ceil_mode=True)
                 valid = F.max_pool1d(valid, 2, ceil_mode=True)
-            x = block(x)
+            # padded steps read as zeros, as beyond the ends: padding never leaks in
+            x = block(x * valid)
         x = x.masked_fill(valid == 0, float("-inf")).amax(dim=2)
         return self.head(x)
 
