@@ -120,7 +120,7 @@ def test_robustness_display_several_estimators_on_one_axis(
                                image_only.score(X_test, y_test))  # never reads the table
     labels = display.ax_.get_legend_handles_labels()[1]
     assert labels == ["fusion", "table only", "image only"]
-    assert display.ax_.get_xlabel() == "Gaussian noise (x std) of 'table'"
+    assert display.ax_.get_xlabel() == "'table': Gaussian noise (x std)"
     assert display.ax_.get_ylabel() == "accuracy"
     _save_png(display, tmp_path, "robustness")
 
@@ -145,7 +145,7 @@ def test_robustness_display_missing_curve_from_the_function(fitted_fusion, noise
                                 modality=result.modality, corruption=result.corruption,
                                 level_name=result.level_name).plot()
     np.testing.assert_allclose(display.lines_["fusion"].get_ydata(), result.scores_mean)
-    assert display.ax_.get_xlabel() == "share of rows missing of 'table'"
+    assert display.ax_.get_xlabel() == "'table': share of rows missing"
     with pytest.raises(ValueError, match="scores of 'bad' must have shape"):
         RobustnessDisplay([0, 1], {"bad": [0.5, 0.4, 0.3]}).plot()
 

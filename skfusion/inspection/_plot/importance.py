@@ -168,6 +168,8 @@ class ModalityImportanceDisplay:
             self.boxplot_ = self.ax_.boxplot(importances.T, positions=positions,
                                              **_horizontal(), **kwargs)
         self.ax_.set_yticks(positions, labels)
+        if not self.ax_.yaxis_inverted():
+            self.ax_.invert_yaxis()  # the first modality on top, as X lists them
         self.ax_.axvline(0, color="k", linewidth=0.8)
         self.ax_.set_xlabel(self._axis_label())
         title = name if name is not None else self.estimator_name

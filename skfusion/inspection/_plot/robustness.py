@@ -211,4 +211,4 @@ class RobustnessDisplay:
 
     def _axis_label(self):
         label = self.level_name or "level"
-        return f"{label} of {self.modality!r}" if self.modality else label
+        return f"{self.modality!r}: {label}" if self.modality else label
