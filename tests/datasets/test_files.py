@@ -478,3 +478,20 @@ def test_file_columns_with_unreadable_names_are_not_taken_for_values(media):
     (root / "img" / "notes.md").write_text("# not an image")
     with pytest.raises(ValueError, match=r"modality 'img': cannot tell how to read 'img/notes\.md'"):
         load_multimodal_files(root=root, modalities=["img"])
+
+
+def test_lazy_data_is_predicted_batch_by_batch_decoding_each_file_once(numbered, monkeypatch):
+    from skfusion.utils import predict_in_batches
+
+    root, frame = numbered
+    options = dict(root=root, target="y", id_column="id")
+    eager = load_multimodal_files(frame, **options)
+    lazy = load_multimodal_files(frame, lazy=True, **options)
+    X_eager = ModalityDict(eager.data, id=eager.ids)
+    X_lazy = ModalityDict(lazy.data, id=lazy.ids)
+    model = make_pipeline(FunctionTransformer(_aligned_features), LogisticRegression())
+    model.fit(X_eager, eager.target)
+    calls = _count_reads(monkeypatch)
+    predicted = predict_in_batches(model, X_lazy, method="predict_proba", batch_size=5)
+    np.testing.assert_array_equal(predicted, model.predict_proba(X_eager))
+    assert len(calls) == 48 and len(set(calls)) == 48
