@@ -185,6 +185,10 @@ def load_multimodal_files(manifest=None, *, root=None, modalities=None, target=N
     frame, base = _read_manifest(manifest, root)
     root = None if root is None else os.path.abspath(os.fspath(root))
     sources = _modality_sources(modalities, frame, root, (target, id_column))
+    unknown = sorted(set(readers or {}) - set(sources))
+    if unknown:
+        raise ValueError(f"readers names {unknown}, which are not modalities being loaded "
+                         f"({list(sources)})")
     ids = _sample_ids(frame, id_column, root, sources)
     target_values = None if target is None else _column(frame, target, "target").to_numpy()
     options = dict(image_mode=image_mode, image_size=image_size, sr=sr,
@@ -354,6 +358,10 @@ def _paths_and_kind(name, source, frame, ids, root, base, readers):
             raise ValueError(f"modality {name!r} is a folder of files; it cannot be "
                              "read as values")
         return None, kind
+    not_names = [e for e in entries if e is not None and not isinstance(e, str)]
+    if not_names:
+        raise ValueError(f"modality {name!r} is read as {kind} files, but its column holds "
+                         f"{not_names[0]!r}, not a file name")
     paths = [_resolve(name, entry, sample_id, root, base)
              for entry, sample_id in zip(entries, ids)]
     return paths, kind

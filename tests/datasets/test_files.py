@@ -346,6 +346,10 @@ def test_manifest_errors_are_clear(media):
         load_multimodal_files({"x": ["img/a.png", "snd/a.wav"]}, root=root)
     with pytest.raises(ValueError, match="readers\\['image'\\] is 'video'"):
         _load(root, frame, readers={"image": "video"})
+    with pytest.raises(ValueError, match=r"readers names \['sound'\], which are not"):
+        _load(root, frame, readers={"sound": "audio"})
+    with pytest.raises(ValueError, match="'age' is read as image files, but its column holds 1.5"):
+        _load(root, frame, readers={"age": "image"})
     with pytest.raises(ValueError, match="without a manifest, pass root"):
         load_multimodal_files()
     with pytest.raises(ValueError, match="on_error"):
