@@ -16,7 +16,8 @@ For each rotation four models are fitted on the training speakers:
 On the held-out speakers, each model gets:
 
 - ``modality_importance``: permutation (5 shuffles) and exact Shapley values (the empty
-  set scores as the class prior), accuracy;
+  set scores as the class prior; the two values add up to the accuracy minus the
+  prior's), accuracy;
 - ``modality_robustness``: accuracy as 0, 10, ..., 100% of test rows lose the image, and
   as they lose the audio (3 draws per level).
 
@@ -107,47 +108,21 @@ def build_models():
 
 
 def inspect_rotation(model, X_test, y_test):
-    """Every number and curve of one fitted model on one rotation's test rows.
-
-    A measure the model fails (an error when a modality is missing in every row) is
-    recorded as None with the error, and reported, instead of ending the benchmark.
-    """
-    out = {"accuracy": float(model.score(X_test, y_test)), "errors": {}}
-
-    def attempt(key, compute):
-        try:
-            out[key] = compute()
-        except ValueError as exc:
-            out[key], out["errors"][key] = None, str(exc)
-            print(f"  {type(model).__name__}: {key} failed: {str(exc)[:160]}")
-
+    """Every number and curve of one fitted model on one rotation's test rows."""
+    out = {"accuracy": float(model.score(X_test, y_test))}
     for method, n_repeats in (("permutation", 5), ("shapley", 1)):
-        attempt(method, lambda: modality_importance(
-            model, X_test, y_test, method=method, n_repeats=n_repeats,
-            random_state=SEED).importances.tolist())
+        result = modality_importance(model, X_test, y_test, method=method,
+                                     n_repeats=n_repeats, random_state=SEED)
+        out[method] = result.importances.tolist()
+    out["prior_accuracy"] = result.null_score  # Shapley values sum to accuracy minus this
     for modality in MODALITIES:
-        attempt(f"missing_{modality}", lambda: _robustness_curve(model, X_test, y_test,
-                                                                 modality))
+        result = modality_robustness(model, X_test, y_test, modality=modality,
+                                     levels=LEVELS, n_repeats=3, random_state=SEED)
+        out[f"missing_{modality}"] = result.scores_mean.tolist()
         protocol_rows = missing_rows(len(y_test), 0.3, SEED)
         out[f"protocol_missing_{modality}"] = float(
             model.score(X_test.with_missing(modality, protocol_rows), y_test))
     return out
-
-
-def _robustness_curve(model, X_test, y_test, modality):
-    """Accuracy at each level, averaged over 3 draws; if the model fails with the
-    modality missing in every row, the curve stops at 90% (last level None)."""
-    try:
-        result = modality_robustness(model, X_test, y_test, modality=modality,
-                                     levels=LEVELS, n_repeats=3, random_state=SEED)
-        return result.scores_mean.tolist()
-    except ValueError as exc:
-        if "100%" not in str(exc):
-            raise
-        print(f"  {type(model).__name__}: no {modality} at all failed: {str(exc)[:160]}")
-    result = modality_robustness(model, X_test, y_test, modality=modality,
-                                 levels=LEVELS[:-1], n_repeats=3, random_state=SEED)
-    return result.scores_mean.tolist() + [None]
 
 
 def run():
@@ -192,31 +167,24 @@ def run():
     })
 
 
-def _fmt(values):
-    return "failed" if any(v is None for v in values) else fmt(values)
-
-
 def summary_table(results):
     rows = []
     for name, per_rotation in results.items():
-        def values(key, index=None):
-            return [r[key] if index is None or r[key] is None else np.mean(r[key][index])
-                    for r in per_rotation]
-
-        def last(key):
-            return [None if r[key] is None else r[key][-1] for r in per_rotation]
+        def values(key, index=None, position=None):
+            picked = [r[key] if index is None else np.mean(r[key][index]) for r in per_rotation]
+            return fmt(picked if position is None else [v[position] for v in picked])
 
         rows.append({
             "model": name,
-            "accuracy": _fmt(values("accuracy")),
-            "perm image": _fmt(values("permutation", 0)),
-            "perm audio": _fmt(values("permutation", 1)),
-            "Shapley image": _fmt(values("shapley", 0)),
-            "Shapley audio": _fmt(values("shapley", 1)),
-            "30% no image": _fmt(values("protocol_missing_image")),
-            "30% no audio": _fmt(values("protocol_missing_audio")),
-            "no image": _fmt(last("missing_image")),
-            "no audio": _fmt(last("missing_audio")),
+            "accuracy": values("accuracy"),
+            "perm image": values("permutation", 0),
+            "perm audio": values("permutation", 1),
+            "Shapley image": values("shapley", 0),
+            "Shapley audio": values("shapley", 1),
+            "30% no image": values("protocol_missing_image"),
+            "30% no audio": values("protocol_missing_audio"),
+            "no image": values("missing_image", position=-1),
+            "no audio": values("missing_audio", position=-1),
         })
     return rows
 
@@ -228,16 +196,12 @@ def plot_importance(results):
                              squeeze=False)
     for row, method in enumerate(("permutation", "shapley")):
         for col, name in enumerate(names):
-            ax = axes[row, col]
-            if any(r[method] is None for r in results[name]):
-                ax.text(0.5, 0.5, f"{name}:\n{method} failed", ha="center",
-                        transform=ax.transAxes)
-                continue
             importances = np.hstack([np.asarray(r[method]) for r in results[name]])
             ModalityImportanceDisplay(importances, MODALITIES, method=method,
-                                      score_name="accuracy", estimator_name=name).plot(ax=ax)
+                                      score_name="accuracy", estimator_name=name
+                                      ).plot(ax=axes[row, col])
             if row == 1:
-                ax.set_title("")
+                axes[row, col].set_title("")
     fig.suptitle("AV-MNIST, held-out speakers: importance of each modality "
                  "(permutation: 5 shuffles x 3 rotations; Shapley: 3 rotations)")
     fig.tight_layout()
@@ -247,8 +211,7 @@ def plot_importance(results):
 def plot_robustness(results):
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
     for ax, modality in zip(axes, MODALITIES):
-        scores = {name: np.array([r[f"missing_{modality}"] or [None] * len(LEVELS)
-                                  for r in per_rotation], dtype=float).T
+        scores = {name: np.array([r[f"missing_{modality}"] for r in per_rotation]).T
                   for name, per_rotation in results.items()}
         RobustnessDisplay(LEVELS, scores, modality=modality, corruption="missing",
                           level_name="share of test rows missing", score_name="accuracy"

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from sklearn.calibration import calibration_curve
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
@@ -44,11 +45,12 @@ def _flatten(values):
     return values.reshape(len(values), -1)
 
 
-def test_importing_inspection_does_not_import_matplotlib():
-    code = "import sys, skfusion.inspection; print('matplotlib' in sys.modules)"
+def test_importing_inspection_imports_neither_matplotlib_nor_torch():
+    code = ("import sys, skfusion.inspection; "
+            "print('matplotlib' in sys.modules, 'torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
-    assert out.stdout.strip() == "False"
+    assert out.stdout.strip() == "False False"
 
 
 # -- ModalityImportanceDisplay ---------------------------------------------------------
@@ -215,6 +217,11 @@ def test_calibration_from_a_late_fusion_classifier(noise_and_signal, tmp_path):
     X_test = X_test.with_missing("image", np.arange(30))
     display = MemberCalibrationDisplay.from_estimator(model, X_test, labels[y_test], n_bins=5)
     assert list(display.lines_) == ["img", "tab"]
+    search = GridSearchCV(model, {"fusion": ["mean", "product"]}, cv=2).fit(
+        X_train, labels[y_train])
+    searched = MemberCalibrationDisplay.from_estimator(search, X_test, labels[y_test],
+                                                       n_bins=5)
+    np.testing.assert_allclose(searched.prob_true["tab"], display.prob_true["tab"])
     # the same as the members' own probabilities (no temperature), on their present rows
     img = make_pipeline(flat, LogisticRegression()).fit(X_train["image"], y_train)
     proba = np.full((len(y_test), 3), np.nan)

@@ -128,7 +128,8 @@ class MemberCalibrationDisplay:
         Parameters
         ----------
         estimator : LateFusionClassifier or list of (str, estimator, modality)
-            A fitted :class:`~skfusion.LateFusionClassifier`: each member's
+            A fitted :class:`~skfusion.LateFusionClassifier` (or a fitted
+            search over one, through its ``best_estimator_``): each member's
             probabilities are those its fusion rule sees (after any
             temperature calibration), on the rows where the member is
             present. Or fitted members as ``(name, estimator, modality)``
@@ -215,12 +216,14 @@ def _member_probas(estimator, X):
     if isinstance(estimator, (list, tuple)):
         return [(name, _triple_proba(name, member, X, modality), member.classes_)
                 for name, member, modality in _check_triples(estimator)]
-    if not (hasattr(estimator, "estimators") and hasattr(estimator, "_member_probas")):
+    late_fusion = getattr(estimator, "best_estimator_", estimator)
+    if not (hasattr(late_fusion, "estimators") and hasattr(late_fusion, "_member_probas")):
         raise TypeError(
             "from_estimator needs a fitted skfusion.LateFusionClassifier or a list of "
             f"(name, fitted estimator, modality) triples, got {type(estimator).__name__}"
         )
     check_is_fitted(estimator)
+    estimator = getattr(estimator, "best_estimator_", estimator)  # a fitted search
     # what the fusion rule sees: aligned to classes_, after any temperature
     _, probas, present = estimator._member_probas(X)
     names = [name for name, _, _ in estimator.estimators]
