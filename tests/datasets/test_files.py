@@ -499,3 +499,12 @@ def test_lazy_data_is_predicted_batch_by_batch_decoding_each_file_once(numbered,
     predicted = predict_in_batches(model, X_lazy, method="predict_proba", batch_size=5)
     np.testing.assert_array_equal(predicted, model.predict_proba(X_eager))
     assert len(calls) == 48 and len(set(calls)) == 48
+
+
+def test_verbose_without_tqdm_falls_back_to_joblib_messages(numbered, capsys, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    root, frame = numbered
+    load_multimodal_files(frame, root=root, modalities=["image"], verbose=1)
+    assert "[Parallel(n_jobs=1)]: Done" in capsys.readouterr().err
