@@ -1,5 +1,6 @@
 """What the late-fusion classifier and regressor share: members, input, fitting jobs."""
 
+import os
 from abc import abstractmethod
 from collections.abc import Mapping
 from numbers import Integral
@@ -41,7 +42,7 @@ class _BaseLateFusion(_BaseComposition):
         "cv": ["cv_object"],
         "n_jobs": [None, Integral],
         "verbose": ["verbose"],
-        "memory": [None, str, HasMethods(["cache"])],
+        "memory": [None, str, os.PathLike, HasMethods(["cache"])],
         "passthrough": ["boolean", str, list],
     }
 

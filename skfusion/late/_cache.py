@@ -10,7 +10,8 @@ a member whose fit is not deterministic for fixed parameters (for example
 ``random_state=None``) is reused as first fitted.
 """
 
-import numpy as np
+import os
+
 from sklearn.base import clone
 from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import check_memory
@@ -67,7 +68,7 @@ class MemberJobs:
     """
 
     def __init__(self, memory):
-        memory = check_memory(memory)
+        memory = check_memory(os.fspath(memory) if isinstance(memory, os.PathLike) else memory)
         self._fit = memory.cache(fit_member)
         self._fold = memory.cache(fit_predict_fold)
 

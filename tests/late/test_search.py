@@ -1,0 +1,123 @@
+"""Cheap search over fusion choices: memory= reuses members; LateFusionClassifierCV."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+
+from skfusion import LateFusionClassifier, LateFusionClassifierCV, ModalityDict
+from skfusion.datasets import make_multimodal_classification
+
+FIT_LOG = []
+
+
+class CountingLogisticRegression(LogisticRegression):
+    """Logs the number of rows of every fit."""
+
+    def fit(self, X, y, sample_weight=None):
+        FIT_LOG.append(len(y))
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = make_multimodal_classification(
+        150, n_classes=3, informativeness={"image": 0.5, "table": 0.5}, random_state=0)
+    return ModalityDict(image=X["image"].reshape(150, -1), table=X["table"]), y
+
+
+def members():
+    return [("img", CountingLogisticRegression(C=0.1), "image"),
+            ("tab", CountingLogisticRegression(), "table")]
+
+
+def _search(memory, grid):
+    FIT_LOG.clear()
+    search = GridSearchCV(LateFusionClassifier(members(), cv=3, memory=memory), grid, cv=3)
+    return search
+
+
+def test_grid_over_rules_fits_each_member_once_per_split(data, tmp_path):
+    X, y = data
+    grid = {"fusion": ["mean", "product", "max", "min", "median", "vote"]}
+    plain = _search(None, grid).fit(X, y)
+    plain_fits = len(FIT_LOG)
+    cached = _search(tmp_path, grid).fit(X, y)
+    cached_fits = len(FIT_LOG)
+    # 6 candidates x 3 splits x 2 members, then the refit (2)
+    assert plain_fits == 6 * 3 * 2 + 2
+    # each member once per split, then once on all rows
+    assert cached_fits == 3 * 2 + 2
+    assert_allclose(cached.cv_results_["mean_test_score"], plain.cv_results_["mean_test_score"])
+    assert cached.best_params_ == plain.best_params_
+
+
+def test_grid_with_stacking_and_weights_reuses_out_of_fold_fits(data, tmp_path):
+    X, y = data
+    grid = [{"fusion": ["stacking"], "final_estimator": [None, LogisticRegression(C=0.1)]},
+            {"fusion": ["weighted"], "weights": [None, [2, 1]]},
+            {"fusion": ["mean"], "calibration": [None, "temperature"]}]
+    search = _search(tmp_path, grid).fit(X, y)
+    # per split: 2 full fits + 2 members x 3 inner folds, whatever the candidates
+    refit_used_oof = search.best_estimator_.member_scores_ is not None
+    assert len(FIT_LOG) == 3 * (2 + 2 * 3) + (8 if refit_used_oof else 2)
+    FIT_LOG.clear()
+    _search(tmp_path, grid).fit(X, y)  # a second search: all from the cache
+    assert FIT_LOG == []
+
+
+def test_cache_key_changes_with_member_params_and_rows(data, tmp_path):
+    X, y = data
+    clf = LateFusionClassifier(members(), memory=tmp_path)
+    FIT_LOG.clear()
+    clf.fit(X, y)
+    clf.fit(X, y)
+    assert FIT_LOG == [150, 150]
+    clf.set_params(img__C=1.0).fit(X, y)  # one member changed: only it refits
+    assert FIT_LOG == [150, 150, 150]
+    clf.fit(X[:100], y[:100])  # other rows: both refit
+    assert FIT_LOG[3:] == [100, 100]
+
+
+def test_cv_estimator_scores_every_rule_on_one_set_of_fits(data):
+    X, y = data
+    FIT_LOG.clear()
+    clf = LateFusionClassifierCV(members(), cv=3).fit(X, y)
+    assert len(FIT_LOG) == 2 + 2 * 3  # members once, and once per fold
+    assert set(clf.scores_) == {"mean", "weighted", "product", "max", "min", "median",
+                                "vote", "stacking"}
+    best = max(clf.scores_.values())
+    assert clf.scores_[clf.fusion_] == best
+    first_best = next(rule for rule, score in clf.scores_.items() if score == best)
+    assert clf.fusion_ == first_best
+    assert 0.5 < best <= 1.0
+    same = LateFusionClassifier(members(), fusion=clf.fusion_, cv=3).fit(X, y)
+    assert_array_equal(clf.predict(X), same.predict(X))
+
+
+def test_cv_estimator_mean_score_is_the_out_of_fold_accuracy(data):
+    from sklearn.model_selection import cross_val_predict
+
+    X, y = data
+    clf = LateFusionClassifierCV(members(), fusions=["mean", "vote"], cv=3).fit(X, y)
+    # the mean rule's out-of-fold probabilities are the mean of the members' ones
+    img = cross_val_predict(LogisticRegression(C=0.1), X["image"], y, cv=3,
+                            method="predict_proba")
+    tab = cross_val_predict(LogisticRegression(), X["table"], y, cv=3, method="predict_proba")
+    expected = np.mean(((img + tab) / 2).argmax(axis=1) == y)
+    assert clf.scores_["mean"] == pytest.approx(expected)
+
+
+def test_cv_estimator_log_loss_and_callable_scoring(data):
+    from sklearn.metrics import balanced_accuracy_score
+
+    X, y = data
+    clf = LateFusionClassifierCV(members(), fusions=["mean", "vote"], scoring="neg_log_loss",
+                                 cv=3).fit(X, y)
+    assert clf.scores_["vote"] == -np.inf and clf.fusion_ == "mean"
+    clf = LateFusionClassifierCV(members(), fusions=["mean", "product"],
+                                 scoring=balanced_accuracy_score, cv=3).fit(X, y)
+    assert set(clf.scores_) == {"mean", "product"}
+    with pytest.raises(ValueError, match="fusions must be"):
+        LateFusionClassifierCV(members(), fusions=["average"]).fit(X, y)
