@@ -114,8 +114,10 @@ def test_shapley_three_modalities_matches_hand_computation(fusion_model_class):
                 Xs = Xs.with_missing(name, slice(None))
         return model.score(Xs, y)
 
-    phi_image = (v({"image"}) - v(set())) / 3 + (v({"image", "sequence"}) - v({"sequence"})) / 6 \
-        + (v({"image", "table"}) - v({"table"})) / 6 + (v(set(names)) - v({"sequence", "table"})) / 3
+    phi_image = ((v({"image"}) - v(set())) / 3
+                 + (v({"image", "sequence"}) - v({"sequence"})) / 6
+                 + (v({"image", "table"}) - v({"table"})) / 6
+                 + (v(set(names)) - v({"sequence", "table"})) / 3)
     assert result.importances[0, 0] == pytest.approx(phi_image)
     assert result.importances.sum() == pytest.approx(result.baseline_score - result.null_score)
 
@@ -195,3 +197,20 @@ def test_too_many_modalities_for_exact_shapley(fusion_model_class):
     model = fusion_model_class().fit(X, y)
     with pytest.raises(ValueError, match="2047 scorings"):
         modality_importance(model, X, y, method="shapley")
+
+
+def test_late_fusion_classifier_importance_and_shapley(noise_and_signal):
+    late = pytest.importorskip("skfusion.late")
+    X_train, y_train, X_test, y_test = noise_and_signal
+    model = late.LateFusionClassifier([
+        ("image", make_pipeline(FunctionTransformer(_flatten), LogisticRegression(C=0.01)),
+         "image"),
+        ("table", LogisticRegression(), "table"),
+    ], fusion="mean").fit(X_train, y_train)
+    for method in ("permutation", "ablation", "shapley"):
+        result = modality_importance(model, X_test, y_test, method=method, n_repeats=3,
+                                     random_state=0)
+        image, table = result.importances_mean
+        assert abs(image) < 0.08 and table > 0.3, method
+    assert result.null_score == pytest.approx(1 / 3, abs=0.02)  # balanced 3 classes
+    assert result.importances.sum() == pytest.approx(result.baseline_score - result.null_score)
