@@ -253,3 +253,17 @@ def test_balanced_fusion_beats_plain_concatenation_when_one_block_is_wide():
         results[scaling] = cross_validate(pipe, X, y, cv=3)["test_score"].mean()
     assert results["block"] > results[None] + 0.1
     assert results["block"] >= results["standard"]
+
+
+def test_av_mnist_images_and_int16_waveforms(av_mnist):
+    rows = np.random.RandomState(0).choice(len(av_mnist.target), 300, replace=False)
+    X, y = av_mnist.data[rows], np.asarray(av_mnist.target)[rows]
+    X = X.with_missing("audio", np.arange(0, 300, 5))  # None entries in the object array
+    fusion = EarlyFusion([("pixels", "passthrough", "image"),
+                          ("voice", waveform_stats(), "audio")])
+    pipe = make_pipeline(fusion, LogisticRegression(C=0.01, max_iter=500))
+    scores = cross_validate(pipe, X, y, cv=3)["test_score"]
+    assert scores.mean() > 0.6  # chance is 0.1
+    Xt = clone(fusion).fit_transform(X)
+    assert Xt.shape == (300, 28 * 28 + 4 + 1)
+    assert_allclose(Xt[:, -1], np.isin(np.arange(300), np.arange(0, 300, 5)))
