@@ -17,6 +17,8 @@ class BaseAugmenter(BaseEstimator):
     ``_check_values(values)``.
     """
 
+    _parameter_constraints: dict = {}
+
     def augment(self, values, random_state=None):
         """Return one augmented copy of each entry of ``values``.
 

@@ -131,8 +131,10 @@ class _BaseAudioFeatures(TransformerMixin, BaseEstimator):
 
     # -- steps ----------------------------------------------------------------
     def _check_clips(self, X, *, reset):
-        if isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype.kind in "biuf":
-            X = validate_data(self, X, reset=reset, dtype=None)
+        if not _is_clip_list(X):
+            # equal-length clips as rows: scikit-learn's checks and messages
+            X = validate_data(self, X, reset=reset, dtype="numeric",
+                              ensure_all_finite="allow-nan")
         clips = as_object_rows(X, type(self).__name__)
         if reset and len(clips) == 0:
             raise ValueError(f"{type(self).__name__} needs at least one clip, got 0")
@@ -426,6 +428,12 @@ class LogMelFeatures(_BaseAudioFeatures):
 
     def _coefficients(self, y):
         return self._log_mel(y)
+
+
+def _is_clip_list(X):
+    if isinstance(X, (list, tuple)):
+        return True
+    return isinstance(X, np.ndarray) and X.ndim == 1 and X.dtype == object
 
 
 def _auto_n_fft(sr):

@@ -51,9 +51,11 @@ def as_object_rows(X, what):
     if X.dtype == object and X.ndim == 1:
         return X
     if X.ndim == 2 and X.dtype.kind in "biuf":
+        # all-NaN rows are missing entries, as in ModalityDict.is_missing
+        missing = np.isnan(X).all(axis=1) if X.dtype.kind == "f" else np.zeros(len(X), bool)
         out = np.empty(X.shape[0], dtype=object)
         for i in range(X.shape[0]):
-            out[i] = X[i]
+            out[i] = None if missing[i] else X[i]
         return out
     raise ValueError(
         f"{what} expects a 1-D object array with one entry per sample (or a 2-D "

@@ -26,6 +26,9 @@ class _BaseImageFeatures(TransformerMixin, BaseEstimator):
     """Validation shared by the image feature extractors."""
 
     def _check_images(self, X, *, reset):
+        shape = getattr(X, "shape", None)
+        if not reset and shape is not None and len(shape) > 2:
+            self._check_image_shape(tuple(shape[1:]))
         X = validate_data(
             self, X, reset=reset, allow_nd=True, dtype="numeric",
             ensure_all_finite="allow-nan",
@@ -37,12 +40,16 @@ class _BaseImageFeatures(TransformerMixin, BaseEstimator):
             )
         if reset:
             self.image_shape_ = X.shape[1:]
-        elif X.shape[1:] != self.image_shape_:
+        else:
+            self._check_image_shape(X.shape[1:])
+        return X
+
+    def _check_image_shape(self, shape):
+        if shape != self.image_shape_:
             raise ValueError(
                 f"{type(self).__name__} was fitted on images of shape {self.image_shape_} "
-                f"(height, width[, channels]); got images of shape {X.shape[1:]}"
+                f"(height, width[, channels]); got images of shape {shape}"
             )
-        return X
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

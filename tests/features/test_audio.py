@@ -1,0 +1,182 @@
+"""MFCCFeatures and LogMelFeatures on ragged int16 clips, very short clips and silence."""
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+from skfusion import ModalityDict, ModalitySelector
+from skfusion.features import LogMelFeatures, MFCCFeatures
+
+pytest.importorskip("librosa")
+
+SR = 8000
+
+
+def _clips(lengths, seed=0, dtype=np.int16):
+    rng = np.random.RandomState(seed)
+    t = np.arange(max(lengths)) / SR
+    out = np.empty(len(lengths), dtype=object)
+    for i, n in enumerate(lengths):
+        tone = np.sin(2 * np.pi * (300 + 100 * i) * t[:n]) + 0.1 * rng.randn(n)
+        out[i] = (tone * 8000).astype(dtype)
+    return out
+
+
+@pytest.fixture
+def ragged():
+    """Clips of 1 s, 0.3 s, 10 samples (shorter than a window) and 0.5 s of silence."""
+    clips = _clips([8000, 2400, 10, 4000])
+    clips[3] = np.zeros(4000, dtype=np.int16)
+    return clips
+
+
+@pytest.mark.parametrize("Features", [MFCCFeatures, LogMelFeatures])
+@pytest.mark.parametrize("pooling, width", [("stats", 2), ("segments", 4), ("stats+segments", 6)])
+def test_pooled_output_is_fixed_length_and_finite(Features, pooling, width, ragged):
+    est = Features(sr=SR, pooling=pooling, deltas=1)
+    features = est.fit_transform(ragged)
+    rows = 2 * (20 if Features is MFCCFeatures else 40)
+    assert features.shape == (4, rows * width)
+    assert np.isfinite(features).all()
+    assert est.get_feature_names_out().shape == (rows * width,)
+
+
+def test_int16_and_float_clips_give_the_same_features():
+    clips = _clips([3000, 5000])
+    as_float = np.empty(2, dtype=object)
+    as_float[:] = [c / 32768.0 for c in clips]
+    est = MFCCFeatures(sr=SR).fit(clips)
+    np.testing.assert_allclose(est.transform(clips), est.transform(as_float), atol=1e-3)
+
+
+def test_silence_and_tone_are_told_apart(ragged):
+    mel = LogMelFeatures(sr=SR, n_mels=20).fit_transform(ragged)
+    means = mel[:, :20]
+    # the silent clip sits at the floor (-100 dB) in every band; the tone is far above
+    np.testing.assert_allclose(means[3], -100.0)
+    assert means[0].max() > -40
+
+
+def test_segments_keep_the_order_of_sounds():
+    """A rising and a falling chirp have the same stats but opposite segment means."""
+    t = np.arange(8000) / SR
+    rising = np.sin(2 * np.pi * (200 + 1500 * t) * t)
+    clips = np.empty(2, dtype=object)
+    clips[:] = [rising, rising[::-1].copy()]
+    stats = LogMelFeatures(sr=SR, deltas=0).fit_transform(clips)
+    np.testing.assert_allclose(stats[0], stats[1], atol=1.5)
+    segments = LogMelFeatures(sr=SR, deltas=0, pooling="segments", n_segments=2)
+    seg = segments.fit_transform(clips).reshape(2, 2, 40)  # (clip, segment, band)
+    np.testing.assert_allclose(seg[0, 0], seg[1, 1], atol=1.5)
+    assert np.abs(seg[0, 0] - seg[0, 1]).max() > 10
+
+
+def test_missing_clips_give_nan_rows(ragged):
+    ragged[1] = None
+    features = MFCCFeatures(sr=SR).fit(ragged).transform(ragged)
+    assert np.isnan(features[1]).all()
+    assert np.isfinite(features[[0, 2, 3]]).all()
+
+
+def test_matrix_output_pads_and_crops_to_fixed_frames(ragged):
+    est = LogMelFeatures(sr=SR, n_mels=32, output="matrix").fit(ragged)
+    assert est.n_frames_ == 1 + 8000 // est.hop_length_
+    matrices = est.transform(ragged)
+    assert matrices.shape == (4, 32, est.n_frames_)
+    # the 0.3 s clip is centered: silence on both sides, sound in the middle
+    short = matrices[1].mean(axis=0)
+    middle = est.n_frames_ // 2
+    assert short[middle] > short[0] + 30 and short[middle] > short[-1] + 30
+    cropped = LogMelFeatures(sr=SR, n_mels=32, output="matrix", n_frames=20).fit_transform(ragged)
+    assert cropped.shape == (4, 32, 20)
+    with pytest.raises(ValueError, match="no feature names"):
+        est.get_feature_names_out()
+
+
+def test_mfcc_matrix_with_deltas_stacks_coefficients(ragged):
+    est = MFCCFeatures(sr=SR, n_mfcc=13, deltas=2, output="matrix", n_frames=30)
+    assert est.fit_transform(ragged).shape == (4, 39, 30)
+
+
+def test_names_match_columns_and_pandas_output():
+    clips = _clips([3000, 4000, 5000])
+    est = MFCCFeatures(sr=SR, n_mfcc=3, deltas=1).fit(clips)
+    assert est.get_feature_names_out().tolist() == [
+        "mfcc0_mean", "mfcc1_mean", "mfcc2_mean", "mfcc0_d1_mean", "mfcc1_d1_mean",
+        "mfcc2_d1_mean", "mfcc0_std", "mfcc1_std", "mfcc2_std", "mfcc0_d1_std",
+        "mfcc1_d1_std", "mfcc2_d1_std",
+    ]
+    frame = est.set_output(transform="pandas").transform(clips)
+    assert frame.shape == (3, 12)
+    assert frame.columns[0] == "mfcc0_mean"
+
+
+def test_deterministic_parallel_and_picklable():
+    from joblib import parallel_config
+
+    clips = _clips([3000, 200, 5000, 7000, 900])
+    est = MFCCFeatures(sr=SR, pooling="stats+segments").fit(clips)
+    first = est.transform(clips)
+    np.testing.assert_array_equal(first, est.transform(clips))
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(est)).transform(clips), first)
+    with parallel_config(backend="threading"):
+        parallel = est.set_params(n_jobs=2).transform(clips)
+    np.testing.assert_array_equal(parallel, first)
+
+
+def test_trimming_ignores_leading_silence():
+    clip = _clips([4000])[0]
+    padded = np.concatenate([np.zeros(6000, dtype=np.int16), clip])
+    clips = np.empty(2, dtype=object)
+    clips[:] = [clip, padded]
+    means = MFCCFeatures(sr=SR, trim_db=30, deltas=0).fit_transform(clips)[:, :20]
+    np.testing.assert_allclose(means[0], means[1], rtol=0.05, atol=2.0)
+    untrimmed = MFCCFeatures(sr=SR, deltas=0).fit_transform(clips)[:, :20]
+    assert np.abs(untrimmed[0] - untrimmed[1]).max() > 50
+
+
+def test_clear_errors():
+    clips = _clips([3000, 3000])
+    with pytest.raises(ValueError, match=r"sample rate.*sr=8000"):
+        MFCCFeatures().fit(clips)
+    stereo = np.empty(2, dtype=object)
+    stereo[:] = [np.zeros((100, 2)), np.zeros(100)]
+    with pytest.raises(ValueError, match="clip 0 has dtype float64 and shape"):
+        MFCCFeatures(sr=SR).fit(stereo)
+    words = np.array(["one", "two"], dtype=object)
+    with pytest.raises(ValueError, match="clip 0 has dtype <U3"):
+        LogMelFeatures(sr=SR).fit(words)
+
+
+def test_audio_pipeline_on_real_recordings(av_mnist):
+    """MFCC + SVC on unseen speakers of the real FSDD recordings, far above chance (0.1)."""
+    X, y, groups = av_mnist.data, av_mnist.target, av_mnist.groups
+    rng = np.random.RandomState(0)
+    train = rng.permutation(np.flatnonzero(~np.isin(groups, ["george", "jackson"])))[:300]
+    test = rng.permutation(np.flatnonzero(groups == "george"))[:100]
+    model = make_pipeline(
+        ModalitySelector("audio"),
+        MFCCFeatures(sr=av_mnist.sample_rate, n_mfcc=13, pooling="stats+segments", trim_db=30),
+        StandardScaler(), SVC(),
+    )
+    model.fit(X[train], y[train])
+    assert model.score(X[test], y[test]) > 0.5
+
+
+def test_grid_search_tunes_a_feature_parameter():
+    rng = np.random.RandomState(0)
+    y = np.repeat([0, 1], 12)
+    clips = np.empty(24, dtype=object)
+    t = np.arange(2000) / SR
+    for i, label in enumerate(y):
+        clips[i] = np.sin(2 * np.pi * (400 if label else 1200) * t) + 0.3 * rng.randn(2000)
+    X = ModalityDict(audio=clips, image=np.zeros((24, 8, 8)))
+    model = make_pipeline(ModalitySelector("audio"), LogMelFeatures(sr=SR), SVC())
+    search = GridSearchCV(model, {"logmelfeatures__n_mels": [16, 32]}, cv=3).fit(X, y)
+    assert search.best_params_["logmelfeatures__n_mels"] in (16, 32)
+    assert search.best_score_ == 1.0
