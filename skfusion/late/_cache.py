@@ -74,6 +74,8 @@ class MemberJobs:
 
     def fit(self, estimator, X, y, rows, fit_params):
         """Arguments for a full fit of ``estimator`` on ``rows``."""
+        if len(rows) == len(y):  # every row: no copy
+            return self._fit, (clone(estimator), X, y, fit_params)
         return self._fit, (clone(estimator), take_rows(X, rows), y[rows],
                            rows_of_params(fit_params, rows, len(y)))
 

@@ -189,9 +189,9 @@ def test_skorch_member():
     pytest.importorskip("skorch")
     from skfusion.neural import FusionNetClassifier
 
-    X, y = make_multimodal_classification(80, informativeness={"image": 1.0, "table": 0.5},
+    X, y = make_multimodal_classification(40, informativeness={"image": 1.0, "table": 0.5},
                                           random_state=0)
-    net = FusionNetClassifier(max_epochs=3, random_state=0)
+    net = FusionNetClassifier(max_epochs=2, random_state=0)
     clf = LateFusionClassifier([("net", net, ["image"]), ("tab", LogisticRegression(), "table")],
                                fusion="product").fit(X, y)
     assert clf.predict_proba(X[:4]).shape == (4, 2)

@@ -8,13 +8,10 @@ from skfusion.late import LateFusionClassifier, LateFusionClassifierCV, LateFusi
 
 def _instances():
     return [
-        LateFusionClassifier([("lr", LogisticRegression(), None)]),
         LateFusionClassifier([("a", LogisticRegression(), None),
                               ("b", LogisticRegression(C=0.1), None)], fusion="product"),
-        LateFusionClassifier([("lr", LogisticRegression(), None)], fusion="stacking", cv=3),
         LateFusionClassifierCV([("lr", LogisticRegression(), None)],
                                fusions=["mean", "stacking"], cv=3),
-        LateFusionRegressor([("ridge", Ridge(), None)]),
         LateFusionRegressor([("ridge", Ridge(), None)], fusion="stacking", cv=3),
     ]
 

@@ -1,0 +1,265 @@
+"""Late fusion on AV-MNIST: every rule, missing modalities, fit time, cheap fusion search.
+
+Protocol (../shared/BENCHMARKS.md): leave-2-speakers-out, 3 rotations. The same
+members everywhere:
+
+- image: HOG (4x4-pixel cells) -> PCA(100) -> SVC(probability=True)
+- audio: MFCC statistics and 4 time segments (silence trimmed at 30 dB) ->
+  StandardScaler -> SVC(probability=True)
+
+The features are stateless per-clip transforms, so they are computed once for
+all 3,000 samples and shared by every configuration (the members start at
+PCA / StandardScaler). sklearn's StackingClassifier and VotingClassifier get
+the same members behind ModalitySelector.
+
+Run from the project root: ``python benchmarks/bench_late_fusion.py``.
+"""
+
+import shutil
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _common import (  # noqa: E402
+    Timer,
+    fmt,
+    load_av_mnist,
+    mean_std,
+    missing_rows,
+    pin_threads,
+    print_table,
+    speaker_splits,
+    write_results,
+)
+
+import numpy as np  # noqa: E402
+from sklearn.base import clone  # noqa: E402
+from sklearn.decomposition import PCA  # noqa: E402
+from sklearn.ensemble import StackingClassifier, VotingClassifier  # noqa: E402
+from sklearn.model_selection import GridSearchCV, GroupKFold  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+from sklearn.svm import SVC  # noqa: E402
+
+from skfusion import (  # noqa: E402
+    LateFusionClassifier,
+    LateFusionClassifierCV,
+    ModalityDict,
+    ModalitySelector,
+)
+
+warnings.filterwarnings("ignore", message=".*probability.*deprecated", category=FutureWarning)
+
+RULES = ["mean", "weighted", "product", "max", "min", "median", "vote", "stacking"]
+# fusion choices both searches can express: soft votes with weights, hard votes
+VOTING_GRID = [
+    ("soft", None), ("soft", [2, 1]), ("soft", [1, 2]), ("soft", [3, 1]),
+    ("hard", None), ("hard", [1, 1.5]),
+]
+INNER_FOLDS = 3
+
+
+def features(bunch):
+    from skfusion.features import HOGFeatures, MFCCFeatures
+
+    with Timer() as t:
+        image = HOGFeatures(pixels_per_cell=(4, 4)).fit_transform(bunch.data["image"])
+        audio = MFCCFeatures(sr=8000, trim_db=30, pooling="stats+segments").fit_transform(
+            bunch.data["audio"])
+    print(f"features: HOG {image.shape}, MFCC {audio.shape} in {t.seconds:.0f} s")
+    return ModalityDict(image=image, audio=audio)
+
+
+def image_member():
+    return make_pipeline(PCA(100, random_state=0), SVC(probability=True, random_state=0))
+
+
+def audio_member():
+    return make_pipeline(StandardScaler(), SVC(probability=True, random_state=0))
+
+
+def members():
+    return [("image", image_member(), "image"), ("audio", audio_member(), "audio")]
+
+
+def sklearn_members():
+    """The same members as (name, pipeline) pairs that select their modality first."""
+    return [(name, make_pipeline(ModalitySelector(modality), *[step for _, step in member.steps]))
+            for name, member, modality in members()]
+
+
+def accuracy(est, X, y):
+    return float(np.mean(est.predict(X) == y))
+
+
+def test_variants(X_test):
+    rows = missing_rows(X_test.n_samples, 0.3, seed=0)
+    return {"full": X_test, "no_audio_30": X_test.with_missing("audio", rows),
+            "no_image_30": X_test.with_missing("image", rows)}
+
+
+def rules_on_split(X_train, y_train, X_test, y_test, memory):
+    """Accuracy of every rule (raw and temperature-calibrated), members fitted once."""
+    out = {}
+    variants = test_variants(X_test)
+    for calibration in (None, "temperature"):
+        for rule in RULES:
+            est = LateFusionClassifier(members(), fusion=rule, calibration=calibration,
+                                       memory=memory).fit(X_train, y_train)
+            key = rule if calibration is None else f"{rule}+temperature"
+            out[key] = {name: accuracy(est, X, y_test) for name, X in variants.items()}
+    for name, est in est.named_estimators_.items():
+        out[f"{name} alone"] = {"full": accuracy(est, X_test[name], y_test)}
+    return out
+
+
+def stock_on_split(X_train, y_train, X_test, y_test):
+    """sklearn's StackingClassifier and soft VotingClassifier; fit times alternated with ours."""
+    out, times = {}, {}
+    contenders = {
+        "sklearn StackingClassifier(cv=5)": lambda: StackingClassifier(sklearn_members(), cv=5),
+        "skfusion stacking (cv=5)": lambda: LateFusionClassifier(members(), fusion="stacking"),
+        "sklearn VotingClassifier(soft)": lambda: VotingClassifier(sklearn_members(),
+                                                                   voting="soft"),
+        "skfusion product": lambda: LateFusionClassifier(members(), fusion="product"),
+    }
+    for name, make in contenders.items():
+        with Timer() as t:
+            est = make().fit(X_train, y_train)
+        times[name] = t.seconds
+        out[name] = {"full": accuracy(est, X_test, y_test)}
+    return out, times
+
+
+def ours_voting_grid():
+    grid = [{"fusion": ["mean"], "weights": [w for v, w in VOTING_GRID if v == "soft"]},
+            {"fusion": ["vote"], "weights": [w for v, w in VOTING_GRID if v == "hard"]}]
+    return grid
+
+
+def stock_voting_grid():
+    return [{"voting": ["soft"], "weights": [w for v, w in VOTING_GRID if v == "soft"]},
+            {"voting": ["hard"], "weights": [w for v, w in VOTING_GRID if v == "hard"]}]
+
+
+def searches_on_split(X_train, y_train, groups, memory):
+    """The same 6-choice search, stock vs skfusion with memory; then all 8 rules vs the CV estimator."""
+    inner = GroupKFold(INNER_FOLDS)
+    result = {}
+    with Timer() as t_stock:
+        stock = GridSearchCV(VotingClassifier(sklearn_members()), stock_voting_grid(),
+                             cv=inner).fit(X_train, y_train, groups=groups)
+    with Timer() as t_ours:
+        ours = GridSearchCV(LateFusionClassifier(members(), memory=memory), ours_voting_grid(),
+                            cv=inner).fit(X_train, y_train, groups=groups)
+    result["voting_search"] = {
+        "stock_seconds": t_stock.seconds, "skfusion_seconds": t_ours.seconds,
+        "speedup": t_stock.seconds / t_ours.seconds,
+        "stock_best": stock.best_params_, "skfusion_best": ours.best_params_,
+        "stock_scores": stock.cv_results_["mean_test_score"].round(4).tolist(),
+        "skfusion_scores": ours.cv_results_["mean_test_score"].round(4).tolist(),
+    }
+    soft = [i for i, (voting, _) in enumerate(VOTING_GRID) if voting == "soft"]
+    # soft votes must agree; hard votes differ only where sklearn breaks a tie
+    # by the lower class and skfusion by the higher mean probability
+    result["voting_search"]["same_soft_scores"] = bool(np.allclose(
+        stock.cv_results_["mean_test_score"][soft], ours.cv_results_["mean_test_score"][soft]))
+    with Timer() as t_rules:
+        rules = GridSearchCV(LateFusionClassifier(members(), memory=memory),
+                             {"fusion": RULES}, cv=inner).fit(X_train, y_train, groups=groups)
+    with Timer() as t_cv:
+        cv_est = LateFusionClassifierCV(members(), cv=inner, memory=memory).fit(
+            X_train, y_train, groups=groups)
+    result["rule_search"] = {
+        "grid_seconds": t_rules.seconds, "grid_best": rules.best_params_["fusion"],
+        "grid_scores": dict(zip(RULES, rules.cv_results_["mean_test_score"].round(4).tolist())),
+        "cv_estimator_seconds": t_cv.seconds, "cv_estimator_best": cv_est.fusion_,
+        "cv_estimator_scores": {k: round(v, 4) for k, v in cv_est.scores_.items()},
+    }
+    return result, rules, cv_est
+
+
+def main():
+    pin_threads()
+    bunch = load_av_mnist()
+    X, y, groups = features(bunch), bunch.target, np.asarray(bunch.groups)
+    accuracies, times, searches, choices = {}, {}, [], []
+    for split, train, test in speaker_splits(groups):
+        memory = tempfile.mkdtemp(prefix="late_fusion_")
+        try:
+            with Timer() as t:
+                X_train, X_test = X[train], X[test]
+                acc = rules_on_split(X_train, y[train], X_test, y[test], memory)
+                stock, split_times = stock_on_split(X_train, y[train], X_test, y[test])
+                search, rules, cv_est = searches_on_split(X_train, y[train], groups[train],
+                                                          memory)
+            search["held_out"] = {"grid": accuracy(rules, X_test, y[test]),
+                                  "cv_estimator": accuracy(cv_est, X_test, y[test])}
+        finally:
+            shutil.rmtree(memory, ignore_errors=True)
+        for name, value in {**acc, **stock}.items():
+            accuracies.setdefault(name, {})
+            for variant, score in value.items():
+                accuracies[name].setdefault(variant, []).append(score)
+        for name, seconds in split_times.items():
+            times.setdefault(name, []).append(seconds)
+        searches.append({"split": split, **search})
+        print(f"rotation {split}: {t.seconds:.0f} s", flush=True)
+    report(accuracies, times, searches)
+
+
+def report(accuracies, times, searches):
+    rows = [{"configuration": name,
+             **{variant: fmt(scores) for variant, scores in value.items()}}
+            for name, value in accuracies.items()]
+    print("\nHeld-out accuracy (mean ± std over 3 rotations; 30% of test rows missing a modality)")
+    print_table(rows, ["configuration", "full", "no_audio_30", "no_image_30"])
+
+    stack = np.array(times["skfusion stacking (cv=5)"]) / np.array(
+        times["sklearn StackingClassifier(cv=5)"])
+    product = np.array(times["skfusion product"]) / np.array(
+        times["sklearn StackingClassifier(cv=5)"])
+    print("\nFit time against sklearn's StackingClassifier (same members, same run)")
+    print_table([{"contender": name, "seconds": fmt(value)} for name, value in times.items()]
+                + [{"contender": "ratio skfusion stacking / sklearn stacking",
+                    "seconds": fmt(stack)},
+                   {"contender": "ratio skfusion product / sklearn stacking",
+                    "seconds": fmt(product)}], ["contender", "seconds"])
+
+    speedups = [s["voting_search"]["speedup"] for s in searches]
+    print(f"\nGridSearchCV over {len(VOTING_GRID)} fusion choices (GroupKFold({INNER_FOLDS}) "
+          "over the training speakers)")
+    print_table([{"split": s["split"],
+                  "stock s": f"{s['voting_search']['stock_seconds']:.1f}",
+                  "skfusion s": f"{s['voting_search']['skfusion_seconds']:.1f}",
+                  "speedup": f"{s['voting_search']['speedup']:.1f}x",
+                  "same soft scores": s["voting_search"]["same_soft_scores"],
+                  "rule grid best": s["rule_search"]["grid_best"],
+                  "rule grid s": f"{s['rule_search']['grid_seconds']:.1f}",
+                  "CV estimator best": s["rule_search"]["cv_estimator_best"],
+                  "CV estimator s": f"{s['rule_search']['cv_estimator_seconds']:.1f}",
+                  "held-out grid / CV": f"{s['held_out']['grid']:.3f} / "
+                                        f"{s['held_out']['cv_estimator']:.3f}"}
+                 for s in searches],
+                ["split", "stock s", "skfusion s", "speedup", "same soft scores", "rule grid best",
+                 "rule grid s", "CV estimator best", "CV estimator s", "held-out grid / CV"])
+    print(f"search speedup: {fmt(speedups)}")
+    write_results("late_fusion", {
+        "protocol": "AV-MNIST, leave-2-speakers-out, 3 rotations",
+        "members": {"image": "HOG(4x4 cells) -> PCA(100) -> SVC(probability=True)",
+                    "audio": "MFCC stats+segments, trim 30 dB -> StandardScaler -> "
+                             "SVC(probability=True)"},
+        "accuracy": {name: {variant: {"values": scores, "mean_std": mean_std(scores)}
+                            for variant, scores in value.items()}
+                     for name, value in accuracies.items()},
+        "fit_seconds": times,
+        "fit_ratio_stacking": stack.tolist(),
+        "fit_ratio_product": product.tolist(),
+        "searches": searches,
+    })
+
+
+if __name__ == "__main__":
+    main()
