@@ -127,3 +127,12 @@ def test_missing_rows_of_a_sparse_block_stay_sparse(text_X):
     mean = np.asarray(words.mean(axis=0)).ravel() / words.toarray().std(axis=0)
     assert_allclose(Xt[0, :-1].toarray().ravel(), mean)
     assert_allclose(Xt[:, -1].toarray().ravel(), np.isin(np.arange(40), [0, 5]))
+
+
+def test_a_batch_lacking_the_modality_entirely_is_all_fill(Xy):
+    X, _ = Xy
+    fusion = EarlyFusion([("tab", "passthrough", "table"),
+                          ("seq", waveform_stats(), "sequence")]).fit(X)
+    Xt = fusion.transform(X[:5].with_missing("sequence", np.arange(5)))
+    assert_allclose(Xt[:, 10:], 0.0, atol=1e-12)
+    assert_allclose(Xt[:, :10], fusion.transform(X[:5])[:, :10])
