@@ -35,7 +35,6 @@ from _common import (  # noqa: E402
 )
 
 import numpy as np  # noqa: E402
-from sklearn.base import clone  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 from sklearn.ensemble import StackingClassifier, VotingClassifier  # noqa: E402
 from sklearn.model_selection import GridSearchCV, GroupKFold  # noqa: E402
@@ -185,7 +184,7 @@ def main():
     pin_threads()
     bunch = load_av_mnist()
     X, y, groups = features(bunch), bunch.target, np.asarray(bunch.groups)
-    accuracies, times, searches, choices = {}, {}, [], []
+    accuracies, times, searches = {}, {}, []
     for split, train, test in speaker_splits(groups):
         memory = tempfile.mkdtemp(prefix="late_fusion_")
         try:

@@ -22,7 +22,7 @@ from sklearn.utils.validation import validate_data
 
 from ..data import ModalityDict, modality_names, select_modality
 from ..utils import check_multimodal
-from ..utils._sklearn_compat import HasMethods, StrOptions, _BaseComposition, _VisualBlock
+from ..utils._sklearn_compat import HasMethods, _BaseComposition, _VisualBlock
 from ._cache import MemberJobs, run_jobs, take_rows
 
 __all__ = ["_BaseLateFusion"]
@@ -277,7 +277,8 @@ class _BaseLateFusion(_BaseComposition):
         all_jobs = []
         for i, (name, estimator) in enumerate(zip(names, estimators)):
             rows = np.flatnonzero(present[i])
-            self._check_member_rows(name, rows, y)
+            if len(rows) == 0:
+                raise ValueError(f"member {name!r} has no training row with its modalities")
             all_jobs.append(jobs.fit(estimator, parts[i], y, rows, member_params[name]))
             owners.append((i, None))
         if need_oof:
@@ -299,10 +300,6 @@ class _BaseLateFusion(_BaseComposition):
             if test is not None:
                 oof[i].append((test, *result))
         return oof
-
-    def _check_member_rows(self, name, rows, y):
-        if len(rows) == 0:
-            raise ValueError(f"member {name!r} has no training row with its modalities")
 
     def _splitter(self, y):
         return check_cv(self.cv, y, classifier=self._estimator_type_is_classifier)
@@ -365,8 +362,3 @@ class _BaseLateFusion(_BaseComposition):
 def member_rows(X, modality, rows):
     """The rows of one member's input."""
     return take_rows(select_modality(X, modality), rows)
-
-
-# the rules' option sets, for the parameter constraints
-def rule_options(rules):
-    return StrOptions(set(rules))

@@ -16,7 +16,7 @@ from the other members exactly as if the absent ones had never been there.
 
 import numpy as np
 from scipy.optimize import minimize
-from scipy.special import logsumexp, softmax
+from scipy.special import softmax
 
 __all__ = [
     "CLASSIFIER_RULES",
@@ -254,8 +254,3 @@ def learn_weights(outputs, present, y, *, sample_weight=None, task="classificati
     result = minimize(loss, theta0, args=(outputs, present, y, sample_weight),
                       method="L-BFGS-B")
     return softmax(result.x)
-
-
-def log_softmax(logits, axis=1):
-    """``log(softmax(logits))``, computed stably."""
-    return logits - logsumexp(logits, axis=axis, keepdims=True)

@@ -11,7 +11,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
-from sklearn.svm import LinearSVC, SVC
+from sklearn.svm import LinearSVC
 
 from skfusion import LateFusionClassifier, ModalityDict
 from skfusion.datasets import make_multimodal_classification
@@ -273,3 +273,23 @@ def test_bad_weights_and_input_are_clear_errors(data):
         clf.predict(ModalityDict(image=X["image"]))
     with pytest.raises(TypeError, match="predict needs one too"):
         clf.predict(X["table"])
+
+
+def test_parallel_jobs_give_the_same_model(data):
+    X, y = data
+    one = LateFusionClassifier(members(), fusion="stacking", cv=3).fit(X, y)
+    two = LateFusionClassifier(members(), fusion="stacking", cv=3, n_jobs=2).fit(X, y)
+    assert_allclose(two.predict_proba(X), one.predict_proba(X))
+
+
+def test_stacking_passthrough_adds_the_modality_features(data):
+    X, y = data
+    clf = LateFusionClassifier(members(), fusion="stacking", passthrough="table",
+                               cv=3).fit(X, y)
+    assert clf.final_estimator_.n_features_in_ == 2 * 3 + 10
+    assert clf.score(X, y) > 0.8
+    X_text = ModalityDict(table=X["table"], text=np.array(["a b"] * len(y), dtype=object))
+    clf = LateFusionClassifier([("tab", LogisticRegression(), "table")], fusion="stacking",
+                               passthrough="text", cv=3)
+    with pytest.raises(ValueError, match="passthrough modality 'text' must be a numeric"):
+        clf.fit(X_text, y)
