@@ -4,6 +4,7 @@ import numbers
 from collections.abc import Mapping
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.metaestimators import available_if
@@ -113,14 +114,20 @@ class ModalityAugmenter(BaseEstimator):
             copies = [self._augment_dict(X, rng) for _ in range(self.n_copies)]
             X_res = ModalityDict.concat([X, *copies])
         else:
+            if sparse.issparse(X):
+                raise TypeError(
+                    f"{type(self.augmenters).__name__} cannot augment sparse input; "
+                    "pass a dense array"
+                )
             if isinstance(X, Mapping):
                 raise TypeError(
                     "ModalityAugmenter got a ModalityDict but a single augmenter; pass "
                     "augmenters={modality: augmenter} to say which modality it alters"
                 )
+            X = self.augmenters._check_values(X)
             copies = [self.augmenters.augment(X, rng) for _ in range(self.n_copies)]
             X_res = _concat_arrays([X, *copies])
-        n_samples = len(X)
+        n_samples = X.shape[0]
         self.sample_indices_ = np.tile(np.arange(n_samples), self.n_copies + 1)
         return X_res, _repeat_targets(y, n_samples, self.n_copies)
 
@@ -255,14 +262,14 @@ class AugmentedEstimator(MetaEstimatorMixin, BaseEstimator):
             self.augmenters, n_copies=self.n_copies, random_state=self.random_state
         )
         X_res, y_res = sampler.fit_resample(X, y)
-        n_samples = len(X)
+        n_samples = len(sampler.sample_indices_) // (self.n_copies + 1)
         params = {
             key: _take(value, sampler.sample_indices_) if _is_per_sample(value, n_samples)
             else value
             for key, value in fit_params.items()
         }
         self.estimator_ = clone(self.estimator).fit(X_res, y_res, **params)
-        self.n_samples_fit_ = len(X_res)
+        self.n_samples_fit_ = len(sampler.sample_indices_)
         return self
 
     @property
@@ -270,6 +277,18 @@ class AugmentedEstimator(MetaEstimatorMixin, BaseEstimator):
         """The classes of the fitted classifier."""
         check_is_fitted(self)
         return self.estimator_.classes_
+
+    @property
+    def n_features_in_(self):
+        """Number of features seen by the fitted estimator."""
+        check_is_fitted(self)
+        return self.estimator_.n_features_in_
+
+    @property
+    def feature_names_in_(self):
+        """Feature names seen by the fitted estimator."""
+        check_is_fitted(self)
+        return self.estimator_.feature_names_in_
 
     @available_if(_estimator_has("predict"))
     def predict(self, X, **params):
@@ -381,6 +400,7 @@ class AugmentedEstimator(MetaEstimatorMixin, BaseEstimator):
         tags.regressor_tags = inner.regressor_tags
         tags.transformer_tags = inner.transformer_tags
         tags.input_tags = inner.input_tags
+        tags.input_tags.sparse = False  # augmenters alter dense values
         tags.target_tags.required = inner.target_tags.required
         return tags
 
