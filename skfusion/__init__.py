@@ -15,6 +15,7 @@ __version__ = "0.1.0.dev0"
 # public name -> module that defines it, imported on first access
 _LAZY = {
     "ModalitySelector": "skfusion.data",
+    "ModalityTransformer": "skfusion.data",
     "EarlyFusion": "skfusion.early",
     "make_early_fusion": "skfusion.early",
     "LateFusionClassifier": "skfusion.late",

@@ -1,14 +1,21 @@
-"""The multimodal container and modality selection."""
+"""The multimodal container, modality selection and per-modality transformation."""
 
 import importlib
 
 from ._container import ModalityDict
 
-__all__ = ["ModalityDict", "ModalitySelector", "modality_names", "select_modality"]
+# names whose modules import scikit-learn: loaded on first use to keep `import skfusion` light
+_LAZY = {
+    "ModalitySelector": "._selector",
+    "modality_names": "._selector",
+    "select_modality": "._selector",
+    "ModalityTransformer": "._transformer",
+}
+
+__all__ = ["ModalityDict", *_LAZY]
 
 
 def __getattr__(name):
-    # the selector imports scikit-learn: keep `import skfusion` light
-    if name in __all__:
-        return getattr(importlib.import_module("skfusion.data._selector"), name)
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
     raise AttributeError(f"module 'skfusion.data' has no attribute {name!r}")

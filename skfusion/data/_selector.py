@@ -1,5 +1,6 @@
 """Select one or more modalities, as ColumnTransformer selects columns."""
 
+import reprlib
 from collections.abc import Mapping
 
 import numpy as np
@@ -82,7 +83,8 @@ def _select_from_mapping(X, modality):
     names = modality_names(modality)
     if not names and not (isinstance(modality, (list, tuple)) and len(modality) == 0):
         raise TypeError(
-            f"modalities are selected by name (a str or a list of str), got {modality!r}"
+            "modalities are selected by name (a str or a list of str), got "
+            f"{reprlib.repr(modality)}"
         )
     absent = [name for name in names if name not in X]
     if absent:

@@ -1,0 +1,214 @@
+"""Transform modalities one by one and keep a ModalityDict (a feature step before a net)."""
+
+import numpy as np
+from sklearn.base import TransformerMixin, clone
+from sklearn.utils.parallel import Parallel, delayed
+from sklearn.utils.validation import check_is_fitted
+
+from ..utils._sklearn_compat import _BaseComposition
+from ..utils.validation import check_multimodal
+from ._container import ModalityDict
+from ._selector import modality_names, select_modality
+
+__all__ = ["ModalityTransformer"]
+
+
+def _fit_transform_one(transformer, values, present, y):
+    rows = np.flatnonzero(present)
+    target = None if y is None else np.asarray(y)[rows]
+    out = transformer.fit_transform(_take(values, rows), target)
+    return transformer, _refill(out, present)
+
+
+def _transform_one(transformer, values, present):
+    rows = np.flatnonzero(present)
+    if len(rows) == 0:
+        return None
+    return _refill(transformer.transform(_take(values, rows)), present)
+
+
+def _take(values, rows):
+    return values.iloc[rows] if hasattr(values, "iloc") else values[rows]
+
+
+def _refill(out, present):
+    """Put the transformed rows back in place; absent rows become all-NaN (missing)."""
+    if present.all():
+        return out
+    out = out.toarray() if hasattr(out, "toarray") else np.asarray(out, dtype=float)
+    full = np.full((len(present), *out.shape[1:]), np.nan, dtype=np.result_type(out, np.float32))
+    full[present] = out
+    return full
+
+
+class ModalityTransformer(TransformerMixin, _BaseComposition):
+    """Apply a transformer to each chosen modality and return a ModalityDict.
+
+    Where :class:`EarlyFusion` concatenates its blocks into one matrix, this
+    keeps every modality apart: the output is a ModalityDict whose modality
+    ``name`` is ``transformer`` applied to the selected modality, beside the
+    untouched remaining modalities. It is the feature step before a model that
+    takes modalities separately, such as a ``FusionNetClassifier`` (MFCCs
+    instead of raw waveforms) or a late-fusion ensemble.
+
+    Samples that lack the modality are left out of ``fit`` and ``transform``
+    and come out as all-NaN rows, so they stay missing.
+
+    Parameters
+    ----------
+    transformers : list of (name, transformer, modality) tuples
+        ``transformer`` is fitted on ``select_modality(X, modality)`` and its
+        output becomes modality ``name``. ``modality`` is usually one name (it
+        may be a list of names: the transformer then receives a ModalityDict,
+        and missing rows are not handled for it).
+    remainder : {"passthrough", "drop"}, default="passthrough"
+        What happens to modalities no transformer reads.
+    n_jobs : int, default=None
+        Transformers fitted in parallel (joblib).
+
+    Attributes
+    ----------
+    transformers_ : list of (name, fitted transformer, modality) tuples
+    named_transformers_ : Bunch
+        The fitted transformers by name.
+    modalities_in_ : list of str
+        The modalities of X at fit.
+
+    See Also
+    --------
+    EarlyFusion : Concatenate per-modality features into one matrix.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skfusion import ModalityDict, ModalityTransformer
+    >>> from skfusion.features import PixelFeatures
+    >>> X = ModalityDict(image=np.random.RandomState(0).rand(6, 4, 4), text=list("abcdef"))
+    >>> step = ModalityTransformer([("pixels", PixelFeatures(), "image")])
+    >>> step.fit_transform(X)
+    ModalityDict(n_samples=6, text=object(6,) str, pixels=float64(6, 16))
+    """
+
+    def __init__(self, transformers, *, remainder="passthrough", n_jobs=None):
+        self.transformers = transformers
+        self.remainder = remainder
+        self.n_jobs = n_jobs
+
+    @property
+    def _transformers(self):
+        return [(name, trans) for name, trans, _ in self.transformers]
+
+    @_transformers.setter
+    def _transformers(self, value):
+        self.transformers = [(name, trans, mod) for (name, trans), (_, _, mod)
+                             in zip(value, self.transformers)]
+
+    def get_params(self, deep=True):
+        """Get parameters, including the transformers' as ``name__param``."""
+        return self._get_params("_transformers", deep=deep)
+
+    def set_params(self, **params):
+        """Set parameters, including the transformers' as ``name__param``."""
+        self._set_params("_transformers", **params)
+        return self
+
+    def _check(self):
+        if self.remainder not in ("passthrough", "drop"):
+            raise ValueError(f"remainder must be 'passthrough' or 'drop', got {self.remainder!r}")
+        names = [t[0] for t in self.transformers]
+        self._validate_names(names)
+
+    @staticmethod
+    def _inputs(X, transformers):
+        for name, transformer, modality in transformers:
+            values = select_modality(X, modality)
+            if isinstance(modality, str):
+                present = ~X.is_missing(modality)
+            else:
+                present = np.ones(len(X), dtype=bool)
+            yield name, transformer, modality, values, present
+
+    def fit_transform(self, X, y=None):
+        """Fit every transformer on its modality and return the transformed X.
+
+        Parameters
+        ----------
+        X : ModalityDict
+        y : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        Xt : ModalityDict
+        """
+        self._check()
+        X = check_multimodal(X, estimator=self)
+        self.modalities_in_ = list(X.modalities)
+        inputs = list(self._inputs(X, self.transformers))
+        results = Parallel(n_jobs=self.n_jobs)(
+            delayed(_fit_transform_one)(clone(trans), values, present, y)
+            for _, trans, _, values, present in inputs
+        )
+        self.transformers_ = [(name, fitted, mod)
+                              for (name, _, mod, _, _), (fitted, _) in zip(inputs, results)]
+        return self._assemble(X, [out for _, out in results])
+
+    def fit(self, X, y=None):
+        """Fit every transformer on its modality.
+
+        Parameters
+        ----------
+        X : ModalityDict
+        y : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : ModalityTransformer
+        """
+        self.fit_transform(X, y)
+        return self
+
+    def transform(self, X):
+        """Transform each modality with its fitted transformer.
+
+        Parameters
+        ----------
+        X : ModalityDict
+
+        Returns
+        -------
+        Xt : ModalityDict
+        """
+        check_is_fitted(self)
+        X = check_multimodal(X, modalities=self.modalities_in_, estimator=self)
+        outputs = []
+        for _, trans, modality, values, present in self._inputs(X, self.transformers_):
+            out = _transform_one(trans, values, present)
+            if out is None:
+                raise ValueError(f"no sample of X has modality {modality!r}")
+            outputs.append(out)
+        return self._assemble(X, outputs)
+
+    def _assemble(self, X, outputs):
+        used = {m for _, _, mod in self.transformers for m in modality_names(mod)}
+        kept = {} if self.remainder == "drop" else {
+            name: X[name] for name in X.modalities if name not in used}
+        produced = {name: out for (name, _, _), out in zip(self.transformers, outputs)}
+        return ModalityDict({**kept, **produced})
+
+    @property
+    def named_transformers_(self):
+        """The fitted transformers, by name."""
+        from sklearn.utils import Bunch
+
+        check_is_fitted(self)
+        return Bunch(**{name: trans for name, trans, _ in self.transformers_})
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.transformer_tags.preserves_dtype = []
+        return tags
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "transformers_")
+

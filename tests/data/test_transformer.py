@@ -1,0 +1,76 @@
+"""ModalityTransformer: per-modality features that stay a ModalityDict."""
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.decomposition import PCA
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from skfusion import ModalityDict, ModalitySelector, ModalityTransformer
+
+
+def _clip_stats(clips):
+    return np.array([[np.mean(c), np.std(c), len(c)] for c in clips], dtype=float)
+
+
+@pytest.fixture
+def X():
+    rng = np.random.RandomState(0)
+    clips = [rng.randint(-500, 500, size=rng.randint(50, 400)).astype(np.int16) for _ in range(30)]
+    clips[4] = None
+    clips[9] = None
+    return ModalityDict(image=rng.rand(30, 6, 6), audio=clips,
+                        text=[f"word{i % 3} other" for i in range(30)])
+
+
+def test_transforms_chosen_modalities_and_keeps_the_rest(X):
+    step = ModalityTransformer([("audio", FunctionTransformer(_clip_stats), "audio"),
+                                ("words", TfidfVectorizer(), "text")])
+    Xt = step.fit_transform(X)
+    assert isinstance(Xt, ModalityDict)
+    assert Xt.modalities == ("image", "audio", "words")
+    assert Xt["image"] is X["image"]
+    assert Xt["audio"].shape == (30, 3)
+    assert Xt["audio"][0, 2] == len(X["audio"][0])
+    assert Xt["words"].shape == (30, 4)
+    assert step.named_transformers_["words"].vocabulary_ == {"word0": 1, "word1": 2, "word2": 3,
+                                                             "other": 0}
+
+
+def test_missing_rows_are_skipped_and_stay_missing(X):
+    step = ModalityTransformer([("audio", FunctionTransformer(_clip_stats), "audio")])
+    Xt = step.fit_transform(X)
+    np.testing.assert_array_equal(np.flatnonzero(Xt.is_missing("audio")), [4, 9])
+    assert not np.isnan(Xt["audio"][[0, 5, 10]]).any()
+    again = step.transform(X[[9, 0]])
+    assert np.isnan(again["audio"][0]).all() and again["audio"][1, 2] == len(X["audio"][0])
+
+
+def test_drop_remainder_and_nested_params_in_a_grid(X):
+    y = np.arange(30) % 2
+    X = ModalityDict(image=X["image"] + y[:, None, None], text=X["text"])
+    step = ModalityTransformer(
+        [("image", make_pipeline(FunctionTransformer(lambda a: a.reshape(len(a), -1)), PCA(2)),
+          "image")], remainder="drop")
+    assert step.fit_transform(X).modalities == ("image",)
+    model = make_pipeline(step, ModalitySelector("image"), LogisticRegression())
+    grid = GridSearchCV(model, {"modalitytransformer__image__pca__n_components": [1, 3]}, cv=3)
+    grid.fit(X, y)
+    assert grid.best_score_ > 0.9
+    assert clone(step).get_params()["image__pca__n_components"] == 2
+
+
+def test_transform_checks_modalities_and_pickles(X):
+    step = ModalityTransformer([("audio", FunctionTransformer(_clip_stats), "audio")]).fit(X)
+    with pytest.raises(ValueError, match="needs modality 'audio', which X lacks"):
+        step.transform(ModalityDict(image=X["image"], text=X["text"]))
+    restored = pickle.loads(pickle.dumps(step))
+    np.testing.assert_array_equal(restored.transform(X)["audio"], step.transform(X)["audio"])
+    with pytest.raises(ValueError, match="remainder must be 'passthrough' or 'drop'"):
+        ModalityTransformer([], remainder="keep").fit(X)
