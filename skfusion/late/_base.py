@@ -338,7 +338,7 @@ class _BaseLateFusion(_BaseComposition):
         tags = super().__sklearn_tags__()
         try:
             members = [get_tags(estimator) for _, estimator, _ in self.estimators]
-        except (TypeError, ValueError):
+        except (AttributeError, TypeError, ValueError):
             return tags
         tags.input_tags.sparse = all(t.input_tags.sparse for t in members)
         tags.input_tags.allow_nan = all(t.input_tags.allow_nan for t in members)

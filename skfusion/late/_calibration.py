@@ -33,7 +33,7 @@ def output_method(estimator):
     raise TypeError(f"member {type(estimator).__name__} has no predict method")
 
 
-def aligned_logits(output, method, member_classes, n_classes):
+def aligned_logits(output, method, member_classes, n_classes, raw_classes=None):
     """Turn one member's raw output into logits of shape (n_samples, n_classes).
 
     Parameters
@@ -44,6 +44,9 @@ def aligned_logits(output, method, member_classes, n_classes):
     member_classes : ndarray of int
         The member's ``classes_``, as indices into the fused classes.
     n_classes : int
+    raw_classes : ndarray, default=None
+        The member's own ``classes_``, to read the labels ``predict``
+        returns; None when they are the indices themselves.
 
     Returns
     -------
@@ -62,7 +65,9 @@ def aligned_logits(output, method, member_classes, n_classes):
         else:
             logits[:, member_classes] = output
     else:
-        logits[np.arange(n_samples), output.astype(int)] = 0.0
+        positions = np.searchsorted(raw_classes, output) if raw_classes is not None \
+            else output.astype(int)
+        logits[np.arange(n_samples), member_classes[positions]] = 0.0
     return logits
 
 

@@ -101,7 +101,9 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
     Attributes
     ----------
     estimators_ : list of estimators
-        The fitted members, in order.
+        The fitted members, in order. As in StackingClassifier, they are
+        fitted on the labels' indices into ``classes_`` (prefit members
+        keep their own labels).
     named_estimators_ : Bunch
         The fitted members by name.
     classes_ : ndarray of shape (n_classes,)
@@ -267,7 +269,7 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
         for i, folds in enumerate(oof):
             for test, output, classes, method in folds:
                 logits[i, test] = aligned_logits(output, method, self._class_index(i, classes),
-                                                 n_classes)
+                                                 n_classes, raw_classes=classes)
                 present[i, test] = True
         return logits, present
 
@@ -323,7 +325,7 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
                 continue
             output = getattr(member, method)(member_rows(X, self.estimators[i][2], rows))
             logits = aligned_logits(output, method, self._class_index(i, member.classes_),
-                                    n_classes)
+                                    n_classes, raw_classes=member.classes_)
             probas[i, rows] = logits_to_proba(logits, self.temperatures_[i])
         return X, probas, present
 

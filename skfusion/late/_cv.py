@@ -133,7 +133,6 @@ final_estimator_, temperatures_, output_methods_, member_scores_
                              f"got unknown {unknown}")
         X, y, probas, present, sw, final_params = self._fit_members_and_oof(
             X, y, sample_weight, fit_params, need_oof=True)
-        self.class_prior_ = np.bincount(y, minlength=len(self.classes_)) / len(y)
         usable = np.flatnonzero(present.any(axis=0))
         self.scores_ = {rule: self._score_rule(rule, X, y, probas, present, usable)
                         for rule in rules}

@@ -5,7 +5,7 @@ import pickle
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, cross_validate
@@ -83,6 +83,30 @@ def test_member_without_predict_proba_uses_softmax_of_decision_values(data):
     softmax = np.exp(decision) / np.exp(decision).sum(axis=1, keepdims=True)
     img = clf.named_estimators_["img"].predict_proba(X["image"][:5])
     assert_allclose(clf.predict_proba(X[:5]), (img + softmax) / 2)
+
+
+class PredictOnly(ClassifierMixin, BaseEstimator):
+    """A classifier with fit and predict only (nearest class mean)."""
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        self.means_ = np.array([X[y == c].mean(axis=0) for c in self.classes_])
+        return self
+
+    def predict(self, X):
+        distances = ((X[:, None, :] - self.means_[None]) ** 2).sum(axis=2)
+        return self.classes_[distances.argmin(axis=1)]
+
+
+def test_member_with_predict_only_casts_a_one_hot_vote(data):
+    X, y = data
+    clf = LateFusionClassifier(members(table=PredictOnly()), fusion="vote").fit(X, y)
+    assert clf.output_methods_ == ["predict_proba", "predict"]
+    votes = clf._member_probas(X[:20])[1][1]
+    assert_allclose(votes.max(axis=1), 1.0)
+    # members are fitted on label indices, as in StackingClassifier
+    assert_array_equal(votes.argmax(axis=1), clf.named_estimators_["tab"].predict(X["table"][:20]))
+    assert clf.score(X, y) > 0.7
 
 
 def test_class_missing_from_a_fold_and_from_a_member():

@@ -98,6 +98,10 @@ def test_decision_values_become_logits():
     assert_allclose(logits_to_proba(proba), [[0.25, 0.0, 0.75]], atol=1e-9)
     onehot = aligned_logits(np.array([2]), "predict", [0, 1, 2], 3)
     assert logits_to_proba(onehot).argmax() == 2
+    # a prefit member predicting labels "b" of its classes ["a", "b"], fused classes 1 and 2
+    labels = aligned_logits(np.array(["b", "a"]), "predict", np.array([1, 2]), 3,
+                            raw_classes=np.array(["a", "b"]))
+    assert_array_equal(logits_to_proba(labels).argmax(axis=1), [2, 1])
 
 
 def test_temperature_softens_overconfident_logits():
