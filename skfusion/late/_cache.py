@@ -16,7 +16,7 @@ from sklearn.base import clone
 from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import check_memory
 
-__all__ = ["MemberJobs", "run_jobs", "take_rows"]
+__all__ = ["MemberJobs", "member_output", "run_jobs", "take_rows"]
 
 
 def take_rows(value, rows):
@@ -84,6 +84,21 @@ class MemberJobs:
         return self._fold, (clone(estimator), take_rows(X, train), y[train],
                             take_rows(X, test), rows_of_params(fit_params, train, len(y)),
                             method)
+
+
+def predict_member(member, method, X):
+    """A fitted member's output on some rows."""
+    return getattr(member, method)(X)
+
+
+def member_output(memory, member, method, X):
+    """``member.<method>(X)``, cached on the fitted member and the rows when
+    ``memory`` is set: the candidates of a search over fusion parameters score
+    the same fitted members on the same validation rows."""
+    if memory is None:
+        return predict_member(member, method, X)
+    memory = check_memory(os.fspath(memory) if isinstance(memory, os.PathLike) else memory)
+    return memory.cache(predict_member)(member, method, X)
 
 
 def run_jobs(parallel, delayed, jobs):

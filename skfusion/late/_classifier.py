@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ..utils._sklearn_compat import StrOptions, _fit_context
 from ._base import _BaseLateFusion, member_rows
-from ._cache import rows_of_params
+from ._cache import member_output, rows_of_params
 from ._calibration import aligned_logits, fit_temperature, logits_to_proba, output_method
 from ._rules import CLASSIFIER_RULES, fuse_probas, learn_weights, vote
 
@@ -90,9 +90,12 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
         a plain array X). Rows missing such a modality pass NaN.
     memory : str, joblib.Memory or None, default=None
         Cache of the members' fits and out-of-fold predictions, keyed on the
-        member's parameters and its training rows. A GridSearchCV over
-        ``fusion``, ``weights`` or ``final_estimator`` then fits each member
-        once per split.
+        member's parameters and its training rows, and of the fitted members'
+        outputs at predict time, keyed on the member and the rows. A
+        GridSearchCV over ``fusion``, ``weights``, ``final_estimator`` or
+        ``calibration`` then fits each member once per split and predicts each
+        validation fold once. As with Pipeline's ``memory``, a member whose
+        fit is random for fixed parameters is reused as first fitted.
     n_jobs : int, default=None
         Jobs fitting members and folds in parallel (joblib).
     verbose : int, default=0
@@ -323,7 +326,8 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
             rows = np.flatnonzero(present[i])
             if rows.size == 0:
                 continue
-            output = getattr(member, method)(member_rows(X, self.estimators[i][2], rows))
+            output = member_output(self.memory, member, method,
+                                   member_rows(X, self.estimators[i][2], rows))
             logits = aligned_logits(output, method, self._class_index(i, member.classes_),
                                     n_classes, raw_classes=member.classes_)
             probas[i, rows] = logits_to_proba(logits, self.temperatures_[i])

@@ -8,7 +8,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ..utils._sklearn_compat import StrOptions, _fit_context
 from ._base import _BaseLateFusion, member_rows
-from ._cache import rows_of_params
+from ._cache import member_output, rows_of_params
 from ._rules import REGRESSOR_RULES, fuse_predictions, learn_weights
 
 __all__ = ["LateFusionRegressor"]
@@ -198,7 +198,8 @@ class LateFusionRegressor(RegressorMixin, _BaseLateFusion):
         for i, member in enumerate(self.estimators_):
             rows = np.flatnonzero(present[i])
             if rows.size:
-                output = member.predict(member_rows(X, self.estimators[i][2], rows))
+                output = member_output(self.memory, member, "predict",
+                                       member_rows(X, self.estimators[i][2], rows))
                 predictions[i, rows] = np.asarray(output, dtype=float).reshape(-1)
         if self.fusion_ == "stacking":
             return self.final_estimator_.predict(self._final_features(X, predictions, present))

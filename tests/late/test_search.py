@@ -10,14 +10,19 @@ from skfusion import LateFusionClassifier, LateFusionClassifierCV, ModalityDict
 from skfusion.datasets import make_multimodal_classification
 
 FIT_LOG = []
+PREDICT_LOG = []
 
 
 class CountingLogisticRegression(LogisticRegression):
-    """Logs the number of rows of every fit."""
+    """Logs the number of rows of every fit and every predict_proba."""
 
     def fit(self, X, y, sample_weight=None):
         FIT_LOG.append(len(y))
         return super().fit(X, y, sample_weight=sample_weight)
+
+    def predict_proba(self, X):
+        PREDICT_LOG.append(len(X))
+        return super().predict_proba(X)
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +39,7 @@ def members():
 
 def _search(memory, grid):
     FIT_LOG.clear()
+    PREDICT_LOG.clear()
     search = GridSearchCV(LateFusionClassifier(members(), cv=3, memory=memory), grid, cv=3)
     return search
 
@@ -42,13 +48,16 @@ def test_grid_over_rules_fits_each_member_once_per_split(data, tmp_path):
     X, y = data
     grid = {"fusion": ["mean", "product", "max", "min", "median", "vote"]}
     plain = _search(None, grid).fit(X, y)
-    plain_fits = len(FIT_LOG)
+    plain_fits, plain_predicts = len(FIT_LOG), len(PREDICT_LOG)
     cached = _search(tmp_path, grid).fit(X, y)
-    cached_fits = len(FIT_LOG)
+    cached_fits, cached_predicts = len(FIT_LOG), len(PREDICT_LOG)
     # 6 candidates x 3 splits x 2 members, then the refit (2)
     assert plain_fits == 6 * 3 * 2 + 2
-    # each member once per split, then once on all rows
+    assert plain_predicts == 6 * 3 * 2
+    # each member fitted once per split, then once on all rows, and each
+    # validation fold predicted once per member
     assert cached_fits == 3 * 2 + 2
+    assert cached_predicts == 3 * 2
     assert_allclose(cached.cv_results_["mean_test_score"], plain.cv_results_["mean_test_score"])
     assert cached.best_params_ == plain.best_params_
 
