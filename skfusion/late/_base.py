@@ -31,8 +31,8 @@ __all__ = ["_BaseLateFusion"]
 class _BaseLateFusion(_BaseComposition):
     """Members as ``(name, estimator, modality)`` triples, fitted on their rows.
 
-    Subclasses define the fusion: what a member's output is
-    (``_member_output``), the rules, and the final estimator.
+    Subclasses define the fusion: how members' outputs are read, the rules
+    and the final estimator.
     """
 
     _parameter_constraints = {
@@ -268,38 +268,42 @@ class _BaseLateFusion(_BaseComposition):
         """Fit every member on its rows and, if needed, get out-of-fold outputs.
 
         Sets ``estimators_`` and ``named_estimators_``; returns a list with,
-        per member, a list of ``(test_rows, output, member_classes, method)`` per fold
-        (empty lists when ``need_oof`` is False).
+        per member, a list of ``(test_rows, output, member_classes, method)``
+        per fold (empty lists when ``need_oof`` is False). The full fits and
+        the fold fits of all members run as one batch of joblib jobs.
         """
-        names, estimators, modalities = zip(*self.estimators)
-        parts = [select_modality(X, modality) for modality in modalities]
-        jobs, owners = MemberJobs(self.memory), []
-        all_jobs = []
-        for i, (name, estimator) in enumerate(zip(names, estimators)):
-            rows = np.flatnonzero(present[i])
-            if len(rows) == 0:
-                raise ValueError(f"member {name!r} has no training row with its modalities")
-            all_jobs.append(jobs.fit(estimator, parts[i], y, rows, member_params[name]))
-            owners.append((i, None))
-        if need_oof:
-            folds = list(self._splitter(y).split(np.zeros((len(y), 1)), y, **split_params))
-            for i, (name, estimator) in enumerate(zip(names, estimators)):
-                for train, test in folds:
-                    train, test = train[present[i, train]], test[present[i, test]]
-                    if len(test) == 0 or len(train) == 0:
-                        continue
-                    all_jobs.append(jobs.fold(estimator, parts[i], y, train, test,
-                                              member_params[name], self._oof_method))
-                    owners.append((i, test))
-        parallel = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)
-        results = run_jobs(parallel, delayed, all_jobs)
-        self.estimators_ = [result for (i, test), result in zip(owners, results) if test is None]
+        names = [name for name, _, _ in self.estimators]
+        jobs, owners = self._member_jobs(X, y, present, member_params, split_params, need_oof)
+        results = run_jobs(Parallel(n_jobs=self.n_jobs, verbose=self.verbose), delayed, jobs)
+        self.estimators_ = [result for (_, test), result in zip(owners, results) if test is None]
         self.named_estimators_ = Bunch(**dict(zip(names, self.estimators_)))
         oof = [[] for _ in names]
         for (i, test), result in zip(owners, results):
             if test is not None:
                 oof[i].append((test, *result))
         return oof
+
+    def _member_jobs(self, X, y, present, member_params, split_params, need_oof):
+        """The jobs, and for each the member index and held-out rows (None: full fit)."""
+        factory, jobs, owners = MemberJobs(self.memory), [], []
+        parts = [select_modality(X, modality) for _, _, modality in self.estimators]
+        for i, (name, estimator, _) in enumerate(self.estimators):
+            rows = np.flatnonzero(present[i])
+            if len(rows) == 0:
+                raise ValueError(f"member {name!r} has no training row with its modalities")
+            jobs.append(factory.fit(estimator, parts[i], y, rows, member_params[name]))
+            owners.append((i, None))
+        if not need_oof:
+            return jobs, owners
+        folds = list(self._splitter(y).split(np.zeros((len(y), 1)), y, **split_params))
+        for i, (name, estimator, _) in enumerate(self.estimators):
+            for train, test in folds:
+                train, test = train[present[i, train]], test[present[i, test]]
+                if len(test) and len(train):
+                    jobs.append(factory.fold(estimator, parts[i], y, train, test,
+                                             member_params[name], self._oof_method))
+                    owners.append((i, test))
+        return jobs, owners
 
     def _splitter(self, y):
         return check_cv(self.cv, y, classifier=self._estimator_type_is_classifier)
