@@ -4,6 +4,7 @@ Build it with ``bash scripts/docs.sh`` (offline; warnings are errors).
 """
 
 import os
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -114,3 +115,17 @@ html_theme_options = {
     "footer_end": [],
 }
 html_context = {"default_mode": "light"}
+
+
+# scikit-learn adds set_{method}_request to every estimator that routes
+# metadata; their docstrings point into scikit-learn's own docs
+# (:ref:`metadata_routing`), so they are left out of the API pages.
+_METADATA_REQUEST = re.compile(r"set_\w+_request")
+
+
+def _skip_metadata_requests(app, what, name, obj, skip, options):
+    return True if _METADATA_REQUEST.fullmatch(name) else None
+
+
+def setup(app):
+    app.connect("autodoc-skip-member", _skip_metadata_requests)
