@@ -15,6 +15,23 @@ class BaseAugmenter(BaseEstimator):
     (``None``, all-NaN rows) missing. Subclasses implement
     ``_augment_one(value, rng)`` for one sample and, when they need it,
     ``_check_values(values)``.
+
+    See Also
+    --------
+    ImageAugmenter, AudioAugmenter, TextAugmenter : The built-in augmenters.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skfusion.augment import BaseAugmenter
+    >>> class Jitter(BaseAugmenter):
+    ...     def _augment_one(self, value, rng):
+    ...         return value + rng.normal(0, 0.01, size=value.shape)
+    >>> table = np.zeros((3, 2))
+    >>> Jitter().augment(table, random_state=0).round(3)
+    array([[ 0.018,  0.004],
+           [ 0.01 ,  0.022],
+           [ 0.019, -0.01 ]])
     """
 
     _parameter_constraints: dict = {}

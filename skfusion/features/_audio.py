@@ -8,6 +8,7 @@ request they return the fixed-size matrix itself (padded or cropped) for
 neural networks.
 """
 
+import functools
 import numbers
 
 import numpy as np
@@ -183,11 +184,10 @@ class _BaseAudioFeatures(TransformerMixin, BaseEstimator):
     def _log_mel(self, y):
         import librosa
 
-        power = librosa.feature.melspectrogram(
-            y=y, sr=self.sr, n_fft=self.n_fft_, hop_length=self.hop_length_,
-            n_mels=self.n_mels, fmin=self.fmin, fmax=self.fmax,
-        )
-        return librosa.power_to_db(power, ref=1.0, amin=1e-10, top_db=None)
+        spectrum = np.abs(librosa.stft(y, n_fft=self.n_fft_, hop_length=self.hop_length_,
+                                       center=True, pad_mode="constant")) ** 2
+        basis = _mel_basis(self.sr, self.n_fft_, self.n_mels, self.fmin, self.fmax)
+        return librosa.power_to_db(basis @ spectrum, ref=1.0, amin=1e-10, top_db=None)
 
     def _matrix(self, y):
         base = self._coefficients(y)
@@ -457,14 +457,25 @@ def _center_fit(y, length):
     return y[start:start + length]
 
 
-def _delta(matrix, order):
+def _delta(matrix, order, half_width=2):
+    """Regression deltas over +-``half_width`` frames (as in HTK), edges repeated."""
+    weights = np.arange(1, half_width + 1)
+    for _ in range(order):
+        padded = np.pad(matrix, ((0, 0), (half_width, half_width)), mode="edge")
+        n_frames = matrix.shape[1]
+        matrix = sum(
+            w * (padded[:, half_width + w:half_width + w + n_frames]
+                 - padded[:, half_width - w:half_width - w + n_frames])
+            for w in weights
+        ) / (2.0 * np.sum(weights ** 2))
+    return matrix
+
+
+@functools.lru_cache(maxsize=16)
+def _mel_basis(sr, n_fft, n_mels, fmin, fmax):
     import librosa
 
-    n_frames = matrix.shape[1]
-    if n_frames < 3:
-        return np.zeros_like(matrix)
-    width = min(9, n_frames if n_frames % 2 else n_frames - 1)
-    return librosa.feature.delta(matrix, width=width, order=order, mode="interp")
+    return librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax)
 
 
 def _segment_means(matrix, n_segments):

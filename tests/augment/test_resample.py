@@ -9,6 +9,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import SVC
+from sklearn.utils import check_array
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skfusion import ModalityDict, ModalitySelector
@@ -43,7 +44,7 @@ class Jitter(BaseAugmenter):
     """A tiny numeric augmenter for scikit-learn's checks on 2-D data."""
 
     def _check_values(self, values):
-        return np.asarray(values, dtype=float)
+        return check_array(values)
 
     def _augment_one(self, value, rng):
         return value + rng.normal(0, 1e-3, size=np.shape(value))
