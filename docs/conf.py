@@ -18,6 +18,9 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 import skfusion  # noqa: E402
 
+sys.path.insert(0, str(DOCS))
+import _benchmark_tables  # noqa: E402
+
 project = "skfusion"
 author = "The skfusion developers"
 copyright = "2026, The skfusion developers"
@@ -100,6 +103,16 @@ sphinx_gallery_conf = {
 # collects the figures, so the warning is noise.
 warnings.filterwarnings("ignore", message=".*non-GUI backend.*")
 warnings.filterwarnings("ignore", message="Matplotlib is currently using agg.*")
+
+# -- benchmark results -----------------------------------------------------------
+# benchmarks.rst includes the tables and figures of every committed
+# benchmarks/results/*.json, rendered afresh at each build.
+(DOCS / "generated").mkdir(exist_ok=True)
+(DOCS / "generated" / "benchmark_results.inc").write_text(_benchmark_tables.render(
+    DOCS.parent / "benchmarks" / "results",
+    figures_dir=DOCS / "generated" / "benchmark_figures",
+    figures_link="generated/benchmark_figures",
+))
 
 # -- HTML ------------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"

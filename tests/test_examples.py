@@ -5,6 +5,7 @@ these tests catch a broken example in the ordinary test run.
 """
 
 import doctest
+import io
 import os
 import subprocess
 import sys
@@ -73,3 +74,41 @@ def test_documentation_page_code_runs(page, monkeypatch, tmp_path):
     assert result.attempted > 0
     assert result.failed == 0, f"{result.failed} failing snippets in {page.name}; " \
         f"run python -m doctest -o ELLIPSIS -o NORMALIZE_WHITESPACE {page}"
+
+
+def test_benchmark_page_renders_every_result(tmp_path):
+    # docs/benchmarks.rst includes every benchmarks/results/*.json as rendered here
+    docutils_core = pytest.importorskip("docutils.core")
+    sys.path.insert(0, str(DOCS))
+    try:
+        import _benchmark_tables
+    finally:
+        sys.path.remove(str(DOCS))
+    results = ROOT / "benchmarks" / "results"
+    text = _benchmark_tables.render(results, tmp_path / "figures", str(tmp_path / "figures"))
+    for path in results.glob("*.json"):
+        assert f"benchmarks/results/{path.name}" in text
+    stems = {path.stem for path in results.glob("*.json")}
+    for figure in results.glob("*.png"):
+        if any(figure.name.startswith(stem) for stem in stems):
+            assert (tmp_path / "figures" / figure.name).is_file()
+    stream = io.StringIO()
+    docutils_core.publish_doctree(text, settings_overrides={
+        "report_level": 2, "halt_level": 5, "warning_stream": stream})
+    assert stream.getvalue() == ""
+
+
+def test_benchmark_tables_render_records_and_fields(tmp_path):
+    sys.path.insert(0, str(DOCS))
+    try:
+        import _benchmark_tables
+    finally:
+        sys.path.remove(str(DOCS))
+    (tmp_path / "toy.json").write_text(
+        '{"machine": {"date": "2026-01-01T10:00:00", "cpu_count": 2}, '
+        '"accuracy": [{"model": "late_fusion", "score": 0.91234}], "notes": {"seed": 0}}')
+    text = _benchmark_tables.render(tmp_path, tmp_path / "fig", "fig")
+    assert "python benchmarks/bench_toy.py" in text
+    assert "2026-01-01 10:00 UTC, 2 CPUs" in text
+    assert "   * - late\\_fusion\n     - 0.9123" in text
+    assert ":seed: 0" in text
