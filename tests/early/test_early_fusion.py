@@ -14,10 +14,10 @@ from sklearn.decomposition import PCA
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, cross_validate
-from sklearn.pipeline import FeatureUnion, make_pipeline
+from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skfusion import EarlyFusion, ModalitySelector, make_early_fusion
+from skfusion import EarlyFusion, ModalityDict, ModalitySelector, make_early_fusion
 
 from .conftest import waveform_stats
 
@@ -241,8 +241,6 @@ def test_balanced_fusion_beats_plain_concatenation_when_one_block_is_wide():
     # a wide noisy block in large units next to a narrow informative one
     rng = np.random.RandomState(0)
     y = rng.randint(0, 2, 200)
-    from skfusion import ModalityDict
-
     X = ModalityDict(noise=rng.normal(size=(200, 300)) * 100,
                      signal=(y[:, None] + rng.normal(scale=0.5, size=(200, 3))))
     blocks = [("noise", "passthrough", "noise"), ("signal", "passthrough", "signal")]
