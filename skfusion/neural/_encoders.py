@@ -85,9 +85,9 @@ class MLPEncoder(nn.Module):
 class ConvEncoder(nn.Module):
     """A small 2-D CNN for gray or color images ``(batch, channels, h, w)``.
 
-    Blocks of 3x3 convolution, batch normalisation, ReLU and 2x2 max pooling
-    (no pooling once the image is 2 pixels wide), then global average
-    pooling and a linear layer.
+    Blocks of 3x3 convolution, batch normalisation, ReLU and 2x2 max pooling,
+    then average pooling to a ``grid x grid`` map (keeping coarse layout,
+    which digits and spectrograms need) and a linear layer.
 
     Parameters
     ----------
@@ -97,6 +97,8 @@ class ConvEncoder(nn.Module):
         Size of the encoding.
     channels : tuple of int, default=(16, 32)
         Output channels of the convolution blocks.
+    grid : int, default=3
+        Side of the pooled map fed to the linear layer.
     batch_norm : bool, default=True
         Batch normalisation after each convolution.
 
@@ -109,7 +111,8 @@ class ConvEncoder(nn.Module):
     torch.Size([3, 4])
     """
 
-    def __init__(self, in_channels, out_features, channels=(16, 32), *, batch_norm=True):
+    def __init__(self, in_channels, out_features, channels=(16, 32), *, grid=3,
+                 batch_norm=True):
         super().__init__()
         layers, width = [], in_channels
         for size in channels:
@@ -117,8 +120,9 @@ class ConvEncoder(nn.Module):
             layers += [nn.BatchNorm2d(size)] if batch_norm else []
             layers += [nn.ReLU(), nn.MaxPool2d(2, ceil_mode=True)]
             width = size
+        layers.append(nn.AdaptiveAvgPool2d(grid))
         self.features = nn.Sequential(*layers)
-        self.head = nn.Linear(width, out_features)
+        self.head = nn.Linear(width * grid * grid, out_features)
         self.out_features = out_features
 
     def forward(self, x):
@@ -133,7 +137,7 @@ class ConvEncoder(nn.Module):
         -------
         encoding : torch.Tensor of shape (batch, out_features)
         """
-        return self.head(self.features(x).mean(dim=(2, 3)))
+        return self.head(self.features(x).flatten(1))
 
 
 class SequenceConvEncoder(nn.Module):

@@ -97,20 +97,21 @@ def test_same_seed_same_net_and_global_rng_untouched(split):
 def test_missing_modalities_at_predict_and_modality_dropout_helps():
     # a strong image and a weak table: without modality dropout the net leans on the image
     X, y = make_multimodal_classification(
-        300, n_classes=4, informativeness={"image": 2.0, "table": 0.3}, random_state=3)
+        300, n_classes=4, informativeness={"image": 3.0, "table": 0.4}, random_state=3)
     X_train, y_train, X_test, y_test = X[:200], y[:200], X[200:], y[200:]
     no_image = X_test.with_missing("image", np.arange(100))
-    scores = {}
-    for p in (0.0, 0.5):
-        clf = FusionNetClassifier(modality_dropout=p, max_epochs=10, random_state=0, **SMALL)
+    scores = {0.0: [], 0.5: []}
+    for p, seed in [(p, seed) for p in scores for seed in (0, 1)]:
+        clf = FusionNetClassifier(modality_dropout=p, max_epochs=10, random_state=seed, **SMALL)
         clf.fit(X_train, y_train)
         assert clf.score(X_test, y_test) > 0.95
-        scores[p] = clf.score(no_image, y_test)
+        scores[p].append(clf.score(no_image, y_test))
         # a missing entry is not the zero image: the presence mask is honoured
         zeros = X_test.copy()
         zeros["image"] = np.zeros_like(X_test["image"])
         assert not np.allclose(clf.predict_proba(no_image), clf.predict_proba(zeros))
-    assert scores[0.5] > scores[0.0] + 0.1  # measured: 0.77 against 0.60
+    # measured: 0.885 against 0.745 (mean of two seeds)
+    assert np.mean(scores[0.5]) > np.mean(scores[0.0]) + 0.08
 
 
 def test_training_rows_may_lack_a_modality(data):
