@@ -74,7 +74,7 @@ class ModalityAugmenter(BaseEstimator):
         self.random_state = random_state
 
     def fit(self, X, y=None):
-        """Check the parameters against X; nothing is learned.
+        """Check the parameters and the modalities of X; nothing is learned.
 
         Parameters
         ----------
@@ -87,7 +87,9 @@ class ModalityAugmenter(BaseEstimator):
         -------
         self : ModalityAugmenter
         """
-        self.fit_resample(X, y)
+        self._validate_params()
+        if isinstance(self.augmenters, Mapping):
+            check_multimodal(X, modalities=list(self.augmenters), estimator=self)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)

@@ -36,6 +36,7 @@ class _BaseAudioFeatures(TransformerMixin, BaseEstimator):
         "deltas": [Interval(numbers.Integral, 0, 2, closed="both")],
         "cmvn": [StrOptions({"mean", "meanvar"}), None],
         "trim_db": [Interval(numbers.Real, 0, None, closed="neither"), None],
+        "normalize": [StrOptions({"peak"}), None],
         "pooling": [StrOptions(set(_POOLINGS))],
         "n_segments": [Interval(numbers.Integral, 1, None, closed="left")],
         "output": [StrOptions({"pooled", "matrix"})],
@@ -168,6 +169,8 @@ class _BaseAudioFeatures(TransformerMixin, BaseEstimator):
     def _prepare(self, clip, *, length):
         """Float waveform, silence trimmed, centered in ``length`` samples if given."""
         y = _to_float(clip)
+        if self.normalize == "peak":
+            y = _peak_normalize(y)
         if self.trim_db is not None and len(y) > self.n_fft_ and np.abs(y).max() > 0:
             import librosa
 
@@ -216,8 +219,8 @@ class _BaseAudioFeatures(TransformerMixin, BaseEstimator):
 class MFCCFeatures(_BaseAudioFeatures):
     """Mel-frequency cepstral coefficients of each clip, pooled over time (librosa).
 
-    Each clip is converted to float (int16 divided by 32768), optionally
-    trimmed of leading and trailing silence, and analysed in windows of
+    Each clip is converted to float (int16 divided by 32768), scaled to a
+    peak of 1, optionally trimmed of leading and trailing silence, and analysed in windows of
     ``n_fft`` samples every ``hop_length`` samples (by default about 30 ms and
     10 ms); the MFCCs of the log-mel spectrogram, optionally normalized per
     clip (``cmvn``) and extended with their deltas, are pooled over time into
@@ -255,6 +258,10 @@ class MFCCFeatures(_BaseAudioFeatures):
         Per-clip cepstral mean (and variance) normalization over time, which
         removes the channel and the speaker's average timbre. With ``"stats"``
         pooling it turns the means into zeros; use it with ``"segments"``.
+    normalize : {"peak", None}, default="peak"
+        Remove each clip's DC offset and scale it to a peak of 1 before the
+        analysis, so that the recording level does not change the features
+        (silence stays silent); None analyses the clip as recorded.
     trim_db : float, default=None
         Trim leading and trailing stretches quieter than ``trim_db`` dB below
         the clip's peak; None keeps the clip whole.
@@ -308,7 +315,7 @@ class MFCCFeatures(_BaseAudioFeatures):
 
     def __init__(self, sr=None, *, n_mfcc=20, n_mels=40, n_fft=None, hop_length=None,
                  fmin=0.0, fmax=None, deltas=1, pooling="stats", n_segments=4, cmvn=None,
-                 trim_db=None, output="pooled", n_frames=None, n_jobs=None):
+                 normalize="peak", trim_db=None, output="pooled", n_frames=None, n_jobs=None):
         self.sr = sr
         self.n_mfcc = n_mfcc
         self.n_mels = n_mels
@@ -320,6 +327,7 @@ class MFCCFeatures(_BaseAudioFeatures):
         self.pooling = pooling
         self.n_segments = n_segments
         self.cmvn = cmvn
+        self.normalize = normalize
         self.trim_db = trim_db
         self.output = output
         self.n_frames = n_frames
@@ -364,6 +372,10 @@ class LogMelFeatures(_BaseAudioFeatures):
         Number of stretches of time for ``"segments"`` pooling.
     cmvn : {None, "mean", "meanvar"}, default=None
         Per-clip mean (and variance) normalization of each band over time.
+    normalize : {"peak", None}, default="peak"
+        Remove each clip's DC offset and scale it to a peak of 1 before the
+        analysis, so that the recording level does not change the features;
+        None analyses the clip as recorded.
     trim_db : float, default=None
         Trim leading and trailing stretches quieter than ``trim_db`` dB below
         the peak; None keeps the clip whole.
@@ -407,7 +419,7 @@ class LogMelFeatures(_BaseAudioFeatures):
 
     def __init__(self, sr=None, *, n_mels=40, n_fft=None, hop_length=None, fmin=0.0,
                  fmax=None, deltas=0, pooling="stats", n_segments=4, cmvn=None,
-                 trim_db=None, output="pooled", n_frames=None, n_jobs=None):
+                 normalize="peak", trim_db=None, output="pooled", n_frames=None, n_jobs=None):
         self.sr = sr
         self.n_mels = n_mels
         self.n_fft = n_fft
@@ -418,6 +430,7 @@ class LogMelFeatures(_BaseAudioFeatures):
         self.pooling = pooling
         self.n_segments = n_segments
         self.cmvn = cmvn
+        self.normalize = normalize
         self.trim_db = trim_db
         self.output = output
         self.n_frames = n_frames
@@ -446,6 +459,13 @@ def _to_float(clip):
     if clip.dtype.kind == "b":
         return clip.astype(np.float32)
     return np.nan_to_num(clip.astype(np.float32, copy=False))
+
+
+def _peak_normalize(y):
+    """Remove the DC offset and scale to a peak of 1 (silence stays silent)."""
+    y = y - y.mean() if len(y) else y
+    peak = np.abs(y).max() if len(y) else 0.0
+    return y / peak if peak > 0 else y
 
 
 def _center_fit(y, length):

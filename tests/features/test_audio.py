@@ -54,6 +54,18 @@ def test_int16_and_float_clips_give_the_same_features():
     np.testing.assert_allclose(est.transform(clips), est.transform(as_float), atol=1e-3)
 
 
+def test_peak_normalization_makes_features_level_invariant():
+    clips = _clips([3000, 5000])
+    quiet = np.empty(2, dtype=object)
+    quiet[:] = [(c // 20).astype(np.int16) for c in clips]
+    normalized = MFCCFeatures(sr=SR).fit(clips)
+    np.testing.assert_allclose(normalized.transform(quiet), normalized.transform(clips),
+                               rtol=0.02, atol=0.5)
+    as_recorded = MFCCFeatures(sr=SR, normalize=None).fit(clips)
+    # 20 times quieter is 26 dB lower: c0 (the level) drops by far more than 1
+    assert (as_recorded.transform(clips)[:, 0] - as_recorded.transform(quiet)[:, 0]).min() > 50
+
+
 def test_silence_and_tone_are_told_apart(ragged):
     mel = LogMelFeatures(sr=SR, n_mels=20).fit_transform(ragged)
     means = mel[:, :20]
