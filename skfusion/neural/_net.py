@@ -49,6 +49,17 @@ class FusionSkorchNet(NeuralNet):
                       if (rows := present[:, i] > 0).any()]
         return loss + self.aux_loss_weight * torch.stack(aux_losses).mean()
 
+    def predict(self, X):
+        """Class indices for a classification criterion, else the outputs.
+
+        skorch's scoring callbacks (``EpochScoring("accuracy")``) call this
+        with the integer-encoded classes the net trains on.
+        """
+        output = self.predict_proba(X)
+        if isinstance(self.criterion_, torch.nn.CrossEntropyLoss):
+            return output.argmax(axis=1)
+        return output
+
     def train_step_single(self, batch, **fit_params):
         step = super().train_step_single(batch, **fit_params)
         if isinstance(step["y_pred"], tuple):

@@ -13,7 +13,7 @@ skorch = pytest.importorskip("skorch")
 from sklearn.base import clone  # noqa: E402
 from sklearn.model_selection import GridSearchCV, cross_validate  # noqa: E402
 from sklearn.utils._param_validation import InvalidParameterError  # noqa: E402
-from skorch.callbacks import EarlyStopping, LRScheduler  # noqa: E402
+from skorch.callbacks import EarlyStopping, EpochScoring, LRScheduler  # noqa: E402
 from skorch.dataset import ValidSplit  # noqa: E402
 
 from skfusion import ModalityDict  # noqa: E402
@@ -159,18 +159,20 @@ def test_early_stopping_lr_scheduler_and_adamw(split):
     clf = FusionNetClassifier(
         optimizer="adamw", optimizer__weight_decay=0.05, lr=0.01, max_epochs=40,
         train_split=ValidSplit(0.25, stratified=True, random_state=0),
-        callbacks=[EarlyStopping(patience=2, threshold=0.5),
+        callbacks=[EpochScoring("accuracy", lower_is_better=False),
+                   EarlyStopping(patience=2, threshold=0.5),
                    LRScheduler(policy="StepLR", step_size=1, gamma=0.5)],
         random_state=0, **SMALL).fit(X_train, y_train)
     assert isinstance(clf.net_.optimizer_, torch.optim.AdamW)
     assert clf.net_.optimizer_.param_groups[0]["weight_decay"] == 0.05
     assert len(clf.net_.history) < 40  # stopped early
     assert "valid_loss" in clf.net_.history[-1]
+    assert 0.5 < clf.net_.history[-1, "accuracy"] <= 1.0  # skorch scoring on the valid split
     n_epochs = len(clf.net_.history)
     # skorch steps the scheduler at the start of every epoch after the first
     assert clf.net_.optimizer_.param_groups[0]["lr"] == pytest.approx(0.01 * 0.5 ** (n_epochs - 1))
     # fit trained a copy of the user's callback
-    assert clf.callbacks[0].dynamic_threshold_ is None
+    assert clf.callbacks[1].dynamic_threshold_ is None
 
 
 class CountingNoise(GaussianNoise):
@@ -313,3 +315,27 @@ def test_auto_device_picks_cuda(split):
     clf = FusionNetClassifier(max_epochs=1, **SMALL).fit(X_train, y_train)
     assert clf.device_ == "cuda"
     assert next(clf.net_.module_.parameters()).is_cuda
+
+
+def test_feature_step_before_the_net_in_a_pipeline():
+    pytest.importorskip("librosa")
+    from sklearn.pipeline import make_pipeline
+
+    from skfusion import ModalityTransformer
+    from skfusion.features import LogMelFeatures
+
+    X, y = make_multimodal_classification(
+        80, informativeness={"image": 1.0, "sequence": 1.0}, sequence_length=(300, 500),
+        random_state=0)
+    X["sequence"] = np.array([(s * 3000).astype(np.int16) for s in X["sequence"]] + [None],
+                             dtype=object)[:-1]  # ragged int16 "waveforms"
+    X = X.with_missing("sequence", [0, 1, 2])
+    pipe = make_pipeline(
+        ModalityTransformer([("mel", LogMelFeatures(sr=8000, n_mels=16, output="matrix",
+                                                    n_frames=6), "sequence")]),
+        FusionNetClassifier(encoders={"mel": "cnn1d"}, max_epochs=3, random_state=0, **SMALL))
+    pipe.fit(X, y)
+    net = pipe[-1]
+    assert net.modalities_ == ("image", "mel")
+    assert net.converter_.specs_["mel"] == {"shape": (16, 6), "layout": "sequence"}
+    assert pipe.predict(X).shape == (80,)
