@@ -140,5 +140,37 @@ def _skip_metadata_requests(app, what, name, obj, skip, options):
     return True if _METADATA_REQUEST.fullmatch(name) else None
 
 
+# Docstrings of other modules with known reStructuredText defects, each an
+# xfail in tests/test_docstrings.py (RST_DEFECTS) for its owner to fix. Until
+# then they are repaired here, mechanically and only for these names, so that
+# the build can stay strict (warnings are errors) for everything else. Remove a
+# name once its test passes.
+RST_QUARANTINE = {
+    "skfusion.features.LogMelFeatures.transform",
+    "skfusion.features.MFCCFeatures.transform",
+    "skfusion.features.SentenceEmbeddingFeatures.transform",
+    "skfusion.inspection.modality_robustness",
+}
+_BARE_ATTRIBUTE = re.compile(r"(?<![\w`.])([A-Za-z]\w*_)(?![\w`])")
+_TERM = re.compile(r"^(\s*)[\w, ]+ : \S.*$")
+
+
+def _repair_quarantined(app, what, name, obj, options, lines):
+    if name not in RST_QUARANTINE:
+        return
+    repaired = []
+    for line, following in zip(lines, lines[1:] + [""]):
+        repaired.append(_BARE_ATTRIBUTE.sub(r"``\1``", line))
+        term = _TERM.match(line)
+        if term and following.strip() and _indent(following) == len(term.group(1)):
+            repaired.append(term.group(1) + "    ..")  # an empty body for a bare term
+    lines[:] = repaired
+
+
+def _indent(line):
+    return len(line) - len(line.lstrip())
+
+
 def setup(app):
     app.connect("autodoc-skip-member", _skip_metadata_requests)
+    app.connect("autodoc-process-docstring", _repair_quarantined, priority=400)

@@ -57,8 +57,9 @@ fig.tight_layout()
 # %%
 # The same spoken "three", as stored and as two augmented copies: the log-mel
 # spectrograms (:class:`~skfusion.features.LogMelFeatures` with
-# ``output="matrix"``) show the speed change stretching or squeezing the word
-# and shifting its formants.
+# ``output="matrix"``) show the noise at 20 dB filling the quiet frames, and
+# the speed change stretching or squeezing the word and moving its formants a
+# little (by up to 15%).
 clip = X["audio"][[3]]
 versions = [clip] + [audio_augmenter.augment(clip, random_state=seed) for seed in (1, 2)]
 spectrograms = LogMelFeatures(sr=sr, output="matrix", n_mels=32).fit_transform(

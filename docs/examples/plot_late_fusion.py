@@ -90,15 +90,33 @@ ax.set_title("Each modality alone (gray) and fused by each rule (blue)")
 fig.tight_layout()
 
 # %%
-# Learned weights
-# ---------------
+# Learned weights and calibration
+# -------------------------------
 # With ``fusion="weighted"`` and no ``weights``, the weights minimise the
-# log-loss of the out-of-fold probabilities. ``member_scores_`` holds each
-# member's out-of-fold accuracy.
+# log-loss of the out-of-fold probabilities; ``member_scores_`` holds each
+# member's out-of-fold accuracy. A fusion rule trusts the members'
+# probabilities: :class:`~skfusion.inspection.MemberCalibrationDisplay` draws
+# each member's reliability diagram on the held-out voices (a member below the
+# diagonal is over-confident) with its expected calibration error.
+from skfusion.inspection import MemberCalibrationDisplay
+
 weighted = fused["weighted"]
 for name, weight in zip(weighted.named_estimators_, weighted.weights_):
     print(f"{name}: weight {weight:.2f}, "
           f"out-of-fold accuracy {weighted.member_scores_[name]:.3f}")
+
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), width_ratios=[1, 1.6])
+bars = axes[0].bar(list(weighted.named_estimators_), weighted.weights_, color="tab:blue")
+axes[0].bar_label(bars, fmt="%.2f")
+axes[0].set_ylim(0, 1)
+axes[0].set_ylabel("learned weight")
+axes[0].set_title('fusion="weighted"')
+calibration = MemberCalibrationDisplay.from_estimator(fused["mean"], X_test, y_test,
+                                                      n_bins=8, ax=axes[1])
+axes[1].set_title("Reliability of each member on held-out voices")
+fig.tight_layout()
+for name, error in calibration.calibration_error.items():
+    print(f"{name}: expected calibration error {error:.3f}")
 
 # %%
 # Where the mistakes go
