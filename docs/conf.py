@@ -92,7 +92,7 @@ sphinx_gallery_conf = {
     "reference_url": {"skfusion": None},
     "download_all_examples": False,
     "remove_config_comments": True,
-    "within_subsection_order": "FileNameSortKey",
+    "within_subsection_order": "_gallery_order.LearningPathOrder",
     "abort_on_example_error": True,
     "only_warn_on_example_error": False,
     "matplotlib_animations": False,

@@ -112,3 +112,12 @@ def test_benchmark_tables_render_records_and_fields(tmp_path):
     assert "2026-01-01 10:00 UTC, 2 CPUs" in text
     assert "   * - late\\_fusion\n     - 0.9123" in text
     assert ":seed: 0" in text
+
+
+def test_gallery_order_lists_every_example():
+    sys.path.insert(0, str(DOCS))
+    try:
+        import _gallery_order
+    finally:
+        sys.path.remove(str(DOCS))
+    assert sorted(_gallery_order.LEARNING_PATH) == sorted(p.name for p in EXAMPLES)
