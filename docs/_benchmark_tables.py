@@ -20,7 +20,7 @@ TITLES = {
     "inspection": "Inspection: importance and robustness",
     "scale": "Scale: parallel fitting and bounded memory",
     "files": "Loading files",
-    "gpu_check": "GPU check",
+    "neural_gpu_check": "Neural fusion: CPU against GPU",
 }
 ORDER = list(TITLES)
 
@@ -49,21 +49,41 @@ def render(results_dir, figures_dir, figures_link):
         return "No benchmark results are committed yet.\n"
     figures_dir = Path(figures_dir)
     figures_dir.mkdir(parents=True, exist_ok=True)
-    return "\n".join(_section(path, figures_dir, figures_link) for path in paths)
+    return "\n".join(_section(path, _figures(path, paths), figures_dir, figures_link)
+                     for path in paths)
 
 
-def _section(path, figures_dir, figures_link):
+def _figures(path, paths):
+    """The PNGs named after this results file (and not after a longer-named one)."""
+    stems = sorted((p.stem for p in paths), key=len, reverse=True)
+    return [figure for figure in sorted(path.parent.glob("*.png"))
+            if next((s for s in stems if figure.stem.startswith(s)), None) == path.stem]
+
+
+def _script(path):
+    """The benchmark script that writes this results file."""
+    scripts = path.parent.parent
+    default = scripts / f"bench_{path.stem}.py"
+    if default.is_file():
+        return default.name
+    for script in sorted(scripts.glob("bench_*.py")):
+        if f'"{path.stem}"' in script.read_text():
+            return script.name
+    return default.name
+
+
+def _section(path, figures, figures_dir, figures_link):
     payload = json.loads(path.read_text())
     machine = payload.pop("machine", {})
     title = TITLES.get(path.stem, path.stem.replace("_", " ").capitalize())
     lines = [title, "-" * len(title), "",
-             f"Regenerate: ``python benchmarks/bench_{path.stem}.py`` "
+             f"Regenerate: ``python benchmarks/{_script(path)}`` "
              f"(writes ``benchmarks/results/{path.name}``).", ""]
     if machine:
         lines += [f"Measured {_machine(machine)}.", ""]
     for key, value in payload.items():
         lines += _value(key, value)
-    for figure in sorted(path.parent.glob(f"{path.stem}*.png")):
+    for figure in figures:
         shutil.copy2(figure, figures_dir / figure.name)
         lines += [f".. figure:: {figures_link}/{figure.name}", "   :width: 90%", "",
                   f"   ``{figure.name}``", ""]
