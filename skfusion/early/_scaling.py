@@ -11,7 +11,7 @@ from sklearn.utils.sparsefuncs import mean_variance_axis
 
 __all__ = ["BLOCK_SCALINGS", "apply_block_scaling", "fit_block_scaling"]
 
-BLOCK_SCALINGS = ("standard", "block")
+BLOCK_SCALINGS = ("auto", "standard", "block")
 
 
 def fit_block_scaling(Xt, method, weight=1.0):
@@ -21,12 +21,16 @@ def fit_block_scaling(Xt, method, weight=1.0):
     ----------
     Xt : ndarray or sparse matrix of shape (n_samples, n_features)
         The block's output on the training rows that hold the modality.
-    method : {None, "standard", "block"}
+    method : {None, "auto", "standard", "block"}
         ``None`` leaves the block as it is (only ``weight`` applies).
-        ``"standard"`` standardises each feature (zero mean, unit variance).
-        ``"block"`` standardises each feature, then divides the block by the
-        square root of its number of (non-constant) features, so that every
-        block has total variance 1 whatever its width.
+        ``"standard"`` standardises each feature (zero mean, unit variance;
+        sparse blocks are scaled without centring). ``"auto"`` does the same
+        for dense blocks, but scales a sparse block (TF-IDF, one-hot, counts)
+        by one factor, so that its features have unit variance on average
+        while keeping their relative weights. ``"block"`` is ``"auto"``
+        followed by dividing the block by the square root of its number of
+        (non-constant) features, so that every block has total variance 1
+        whatever its width.
     weight : float, default=1.0
         A further factor for the block.
 
@@ -42,9 +46,14 @@ def fit_block_scaling(Xt, method, weight=1.0):
     mean, std = _mean_std(Xt)
     constant = std <= 10 * np.finfo(float).eps * np.maximum(np.abs(mean), 1.0)
     std[constant] = 1.0
+    n_varying = max(int((~constant).sum()), 1)
     scale = std
+    if sparse.issparse(Xt) and method != "standard":
+        # one factor for the whole block: unit variance on average
+        mean_variance = np.sum(std[~constant] ** 2) / n_varying
+        scale = np.full(n_features, np.sqrt(mean_variance) if mean_variance > 0 else 1.0)
     if method == "block":
-        scale = std * np.sqrt(max(int((~constant).sum()), 1))
+        scale = scale * np.sqrt(n_varying)
     offset = None if sparse.issparse(Xt) else mean
     return offset, scale / weight
 

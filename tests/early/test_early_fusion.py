@@ -126,12 +126,29 @@ def test_sparse_blocks_stay_sparse_below_the_threshold(text_X):
     Xt = fusion.fit_transform(text_X)
     assert sparse.issparse(Xt) and fusion.sparse_output_
     words = TfidfVectorizer().fit_transform(text_X["text"])
-    # sparse blocks are scaled, not centred: zeros stay zeros
+    # "auto": a sparse block is scaled by one factor (unit variance on average),
+    # not centred, so zeros stay zeros and TF-IDF's relative weights are kept
+    scaled = Xt[:, :8].toarray()
     assert Xt[:, :8].nnz == words.nnz
-    assert_allclose(Xt[:, :8].toarray().std(axis=0), 1.0)
+    assert scaled.var(axis=0).mean() == pytest.approx(1.0)
+    factor = scaled[words.nonzero()] / words.toarray()[words.nonzero()]
+    assert_allclose(factor, factor[0])
+    assert_allclose(Xt[:, 8:].toarray(), _standardise(text_X["table"]))
     dense = EarlyFusion(blocks, sparse_threshold=0.0).fit_transform(text_X)
     assert isinstance(dense, np.ndarray)
     assert_allclose(dense, Xt.toarray())
+
+
+def test_sparse_blocks_under_standard_and_block_scaling(text_X):
+    blocks = [("words", TfidfVectorizer(), "text"), ("tab", "passthrough", "table")]
+    standard = EarlyFusion(blocks, block_scaling="standard", sparse_threshold=0.9)
+    Xt = standard.fit_transform(text_X)
+    assert sparse.issparse(Xt)
+    assert_allclose(Xt[:, :8].toarray().std(axis=0), 1.0)  # per feature, not centred
+    block = EarlyFusion(blocks, block_scaling="block", sparse_threshold=0.9)
+    Xt = block.fit_transform(text_X).toarray()
+    assert Xt[:, :8].var(axis=0).sum() == pytest.approx(1.0)
+    assert Xt[:, 8:].var(axis=0).sum() == pytest.approx(1.0)
 
 
 def test_feature_names_named_transformers_and_pandas_output(Xy):
