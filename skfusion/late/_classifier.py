@@ -147,6 +147,15 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
     frequencies (so the final estimator sees an uninformative member). A
     sample with no member present raises a ValueError.
 
+    Which rule. The product rule suits members whose probabilities are
+    calibrated (``SVC(probability=True)``, logistic regression): on AV-MNIST
+    (leave-2-speakers-out), an SVC on deskewed-digit HOG features and an SVC
+    on MFCC statistics fuse by the product rule to about 0.995 accuracy
+    (``benchmarks/bench_late_fusion.py``). Members with poorly scaled
+    outputs (decision values, naive Bayes) want ``calibration="temperature"``
+    or ``"stacking"``; :class:`LateFusionClassifierCV` compares the rules on
+    one set of out-of-fold predictions.
+
     Examples
     --------
     >>> from sklearn.linear_model import LogisticRegression
