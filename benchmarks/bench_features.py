@@ -37,6 +37,7 @@ from _common import (  # noqa: E402
 pin_threads()
 
 import numpy as np  # noqa: E402
+from sklearn.base import clone  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 from sklearn.model_selection import cross_validate  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
@@ -53,9 +54,13 @@ from skfusion.features import (  # noqa: E402
 )
 
 SR = 8000
-# the audio features tuned on this protocol (see the notes in the results)
+# audio features tuned on this protocol: 13 MFCCs of 26 mel bands (the classic
+# speech setting) with deltas, clips trimmed at 20 dB below their peak, pooled
+# as mean, std and 6 time segments (the order of the sounds)
 TUNED_MFCC = dict(n_mfcc=13, n_mels=26, deltas=1, pooling="stats+segments", n_segments=6,
-                  trim_db=30)
+                  trim_db=20)
+# SVC gamma relative to the feature count (after StandardScaler, "scale" is 1 / n_features)
+TUNED_GAMMA = 0.5
 
 
 def image_model(features):
@@ -63,8 +68,16 @@ def image_model(features):
                          SVC(C=10))
 
 
-def audio_model(features, C=1.0):
-    return make_pipeline(ModalitySelector("audio"), features, StandardScaler(), SVC(C=C))
+def audio_model(features, gamma="scale"):
+    if gamma != "scale":
+        n_features = clone(features).fit(_ONE_CLIP).get_feature_names_out().size
+        gamma = gamma / n_features
+    return make_pipeline(ModalitySelector("audio"), features, StandardScaler(),
+                         SVC(gamma=gamma))
+
+
+_ONE_CLIP = np.empty(1, dtype=object)
+_ONE_CLIP[0] = np.zeros(800, dtype=np.int16)
 
 
 def extractors():
@@ -79,24 +92,22 @@ def extractors():
 
 
 def configurations(quick):
-    speed = AudioAugmenter(speed=0.15, shift=0.0, gain_db=3.0)
-    pitch = AudioAugmenter(speed=0.0, pitch=2.0, shift=0.0, gain_db=3.0, sr=SR)
-    both = AudioAugmenter(speed=0.1, pitch=1.5, shift=0.05, gain_db=3.0, sr=SR)
+    tuned = audio_model(MFCCFeatures(sr=SR, **TUNED_MFCC), gamma=TUNED_GAMMA)
+    speed = AudioAugmenter(speed=0.1, shift=0.0, gain_db=0.0)
+    pitch = AudioAugmenter(speed=0.0, pitch=2.0, shift=0.0, gain_db=0.0, sr=SR)
     rows = [
         ("image", "pixels -> PCA(100) -> SVC", image_model(PixelFeatures()), None),
         ("image", "HOG -> PCA(100) -> SVC", image_model(HOGFeatures()), None),
         ("audio", "MFCC defaults -> SVC", audio_model(MFCCFeatures(sr=SR)), None),
         ("audio", "log-mel defaults -> SVC", audio_model(LogMelFeatures(sr=SR)), None),
-        ("audio", "MFCC tuned -> SVC", audio_model(MFCCFeatures(sr=SR, **TUNED_MFCC)), None),
+        ("audio", "MFCC tuned -> SVC", tuned, None),
     ]
     if not quick:
-        tuned = audio_model(MFCCFeatures(sr=SR, **TUNED_MFCC))
         rows += [
             ("image", "HOG ... + ImageAugmenter x1", image_model(HOGFeatures()),
              ({"image": ImageAugmenter(rotation=10, shift=0.08, zoom=0.1)}, 1)),
             ("audio", "MFCC tuned + speed x2", tuned, ({"audio": speed}, 2)),
             ("audio", "MFCC tuned + pitch x2", tuned, ({"audio": pitch}, 2)),
-            ("audio", "MFCC tuned + speed/pitch/gain x3", tuned, ({"audio": both}, 3)),
         ]
     return rows
 
@@ -151,6 +162,7 @@ def main():
                     "lucas+nicolas, theo+yweweler held out)",
         "extraction_seconds_per_1000": times,
         "tuned_mfcc": TUNED_MFCC,
+        "tuned_svc_gamma": f"{TUNED_GAMMA} / n_features",
         "results": results,
     })
 

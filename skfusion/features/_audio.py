@@ -143,8 +143,7 @@ class _BaseAudioFeatures(TransformerMixin, BaseEstimator):
         for i, clip in enumerate(clips):
             if clip is None:
                 continue
-            if not isinstance(clip, np.ndarray):
-                clips[i] = clip = np.asarray(clip)
+            clip = np.asarray(clip)  # lists are read, never written back into X
             if clip.ndim != 1 or clip.dtype.kind not in "biuf":
                 raise ValueError(
                     f"{type(self).__name__} expects each clip to be a 1-D numeric (mono) "
@@ -454,6 +453,7 @@ def _auto_n_fft(sr):
 
 
 def _to_float(clip):
+    clip = np.asarray(clip)
     if clip.dtype.kind in "iu":
         return clip.astype(np.float32) / float(np.iinfo(clip.dtype).max + 1)
     if clip.dtype.kind == "b":

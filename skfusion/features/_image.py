@@ -237,9 +237,9 @@ class HOGFeatures(_BaseImageFeatures):
     """Histograms of oriented gradients (HOG) of each image (scikit-image).
 
     The defaults adapt to the image size: with ``pixels_per_cell="auto"``
-    every image is cut into a 4x4 grid of cells (cells of 2x2 pixels for 8x8
-    digits, 7x7 for 28x28 MNIST, at most 16x16 for large images), and blocks
-    of 2x2 cells are normalized. Color images use the channel with the
+    cells are a seventh of the image side, between 2 and 16 pixels (2x2
+    pixels for 8x8 digits, 4x4 for 28x28 MNIST, 16x16 for large images), and
+    blocks of 3x3 cells (fewer where the image has fewer) are normalized. Color images use the channel with the
     strongest gradient at each pixel. Needs scikit-image
     (``pip install skfusion[image]``).
 
@@ -248,9 +248,9 @@ class HOGFeatures(_BaseImageFeatures):
     orientations : int, default=9
         Number of orientation bins.
     pixels_per_cell : "auto" or (int, int), default="auto"
-        Cell size in pixels; "auto" makes a 4x4 grid of cells, each cell
-        between 1 and 16 pixels on a side.
-    cells_per_block : (int, int), default=(2, 2)
+        Cell size in pixels; "auto" uses a seventh of the height and of the
+        width, between 2 and 16 pixels.
+    cells_per_block : (int, int), default=(3, 3)
         Cells per normalization block, reduced to the number of cells where
         the image has fewer.
     block_norm : {"L1", "L1-sqrt", "L2", "L2-Hys"}, default="L2-Hys"
@@ -290,7 +290,7 @@ class HOGFeatures(_BaseImageFeatures):
     >>> hog.pixels_per_cell_, hog.transform(digits).shape
     ((2, 2), (5, 324))
     >>> HOGFeatures().fit_transform(rng.randint(0, 256, (2, 28, 28, 3))).shape
-    (2, 324)
+    (2, 2025)
     """
 
     _parameter_constraints = {
@@ -302,7 +302,7 @@ class HOGFeatures(_BaseImageFeatures):
         "n_jobs": [numbers.Integral, None],
     }
 
-    def __init__(self, *, orientations=9, pixels_per_cell="auto", cells_per_block=(2, 2),
+    def __init__(self, *, orientations=9, pixels_per_cell="auto", cells_per_block=(3, 3),
                  block_norm="L2-Hys", transform_sqrt=False, n_jobs=None):
         self.orientations = orientations
         self.pixels_per_cell = pixels_per_cell
@@ -409,4 +409,4 @@ class HOGFeatures(_BaseImageFeatures):
 
 
 def _auto_cell(side):
-    return int(np.clip(side // 4, 1, 16))
+    return int(np.clip(side // 7, min(2, side), 16))

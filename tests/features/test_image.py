@@ -84,7 +84,8 @@ def test_pixel_features_rejects_changed_shape_and_flat_resize(mnist_like):
 
 @pytest.mark.parametrize(
     "shape, cell",
-    [((8, 8), (2, 2)), ((28, 28), (7, 7)), ((32, 32, 3), (8, 8)), ((100, 60), (16, 15))],
+    [((8, 8), (2, 2)), ((28, 28), (4, 4)), ((32, 32, 3), (4, 4)), ((100, 60), (14, 8)),
+     ((300, 300), (16, 16)), ((3, 3), (2, 2))],
 )
 def test_hog_defaults_adapt_to_image_size(shape, cell):
     rng = np.random.RandomState(0)
@@ -100,7 +101,7 @@ def test_hog_defaults_adapt_to_image_size(shape, cell):
 def test_hog_8x8_digits_give_324_features():
     X, _ = make_multimodal_classification(12, informativeness={"image": 1.0}, random_state=0)
     features = HOGFeatures().fit_transform(X["image"])
-    # 4x4 cells of 2x2 pixels, 3x3 blocks of 2x2 cells, 9 orientations
+    # 4x4 cells of 2x2 pixels, 2x2 blocks of 3x3 cells, 9 orientations
     assert features.shape == (12, 324)
 
 
