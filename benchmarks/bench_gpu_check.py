@@ -40,10 +40,10 @@ print(net.device_)
 
 
 def fit_on(device, args, X, y, train, test):
-    from skfusion.neural import ConvEncoder, FusionNetClassifier
+    from skfusion.neural import FusionNetClassifier
 
     net = FusionNetClassifier(
-        encoders={"image": ConvEncoder(1, 64, channels=(8, 16)), "audio": "cnn1d"},
+        encoders={"audio": "cnn1d"},
         aux_loss_weight=1.0, modality_dropout=0.5, max_epochs=args.epochs,
         batch_size=args.batch_size, lr=2e-3, device=device, random_state=0)
     with Timer() as timer:
