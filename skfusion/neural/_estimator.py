@@ -6,6 +6,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
+from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
@@ -210,7 +211,8 @@ class _BaseFusionNet(BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
+        # a modality may be sparse (densified); NaN is only accepted as a whole missing row
+        tags.input_tags.sparse = True
         tags.non_deterministic = self.random_state is None
         return tags
 
@@ -350,6 +352,7 @@ class FusionNetClassifier(ClassifierMixin, _BaseFusionNet):
         -------
         y : ndarray of shape (n_samples,)
         """
+        check_is_fitted(self)
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
 
@@ -434,6 +437,11 @@ class FusionNetRegressor(RegressorMixin, _BaseFusionNet):
 
     _criterion = nn.MSELoss
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
     def _prepare_target(self, y, n_samples):
         y = validate_data(self, X="no_validation", y=y, multi_output=True, y_numeric=True)
         _check_length(y, n_samples)
@@ -459,8 +467,19 @@ class FusionNetRegressor(RegressorMixin, _BaseFusionNet):
 
 
 def _as_modalities(X, estimator):
+    """A ModalityDict as it is; a plain array-like as the single modality ``"X"``."""
+    if sparse.issparse(X):
+        return ModalityDict(X=X.tocsr())  # a DOK matrix is a dict, not modalities
     if isinstance(X, Mapping):
         return check_multimodal(X, estimator=estimator)
+    if not hasattr(X, "shape") and hasattr(X, "__array__"):
+        X = np.asarray(X)
+    if getattr(X, "ndim", None) == 1 and getattr(X, "dtype", object) != object:
+        raise ValueError(
+            f"{type(estimator).__name__} got a 1-D numeric array; pass a ModalityDict, or "
+            "a 2-D array as one modality. Reshape your data with X.reshape(-1, 1) for "
+            "one feature or X.reshape(1, -1) for one sample"
+        )
     return ModalityDict(X=X)
 
 

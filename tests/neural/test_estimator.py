@@ -339,3 +339,21 @@ def test_feature_step_before_the_net_in_a_pipeline():
     assert net.modalities_ == ("image", "mel")
     assert net.converter_.specs_["mel"] == {"shape": (16, 6), "layout": "sequence"}
     assert pipe.predict(X).shape == (80,)
+
+
+def test_plain_inputs_sparse_one_dimensional_and_unfitted():
+    from scipy import sparse
+    from sklearn.exceptions import NotFittedError
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 4))
+    y = (X[:, 0] > 0).astype(int)
+    for fmt in ("csr", "dok"):  # a DOK matrix is a dict, yet one modality
+        clf = FusionNetClassifier(max_epochs=2, random_state=0, **SMALL)
+        clf.fit(sparse.random(60, 4, density=0.5, format=fmt, random_state=0), y)
+        assert clf.modalities_ == ("X",)
+    with pytest.raises(ValueError, match="1-D numeric array.*Reshape your data"):
+        FusionNetClassifier().fit(X[:, 0], y)
+    with pytest.raises(NotFittedError):
+        FusionNetClassifier().predict(X)
+    assert FusionNetRegressor().__sklearn_tags__().target_tags.multi_output
