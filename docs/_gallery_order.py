@@ -8,6 +8,7 @@ LEARNING_PATH = [
     "plot_neural_fusion.py",
     "plot_missing_modality.py",
     "plot_load_files.py",
+    "plot_scaling.py",
 ]
 
 
