@@ -67,11 +67,13 @@ def select_modality(X, modality):
         return X
     if callable(modality):
         return select_modality(X, modality(X))
+    if sparse.issparse(X):  # before Mapping: a DOK matrix is a dict subclass
+        return _select_from_array(X.tocsr() if X.format == "dok" else X, modality)
     if isinstance(X, Mapping):
         return _select_from_mapping(X, modality)
     if _is_frame(X):
         return _select_from_frame(X, modality)
-    if isinstance(X, np.ndarray) or sparse.issparse(X):
+    if isinstance(X, np.ndarray):
         return _select_from_array(X, modality)
     raise TypeError(
         f"cannot select modality {modality!r} from a {type(X).__name__}; pass a "

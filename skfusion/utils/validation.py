@@ -2,6 +2,8 @@
 
 from collections.abc import Mapping
 
+from scipy import sparse
+
 from ..data import ModalityDict
 
 __all__ = ["check_multimodal"]
@@ -39,7 +41,7 @@ def check_multimodal(X, *, modalities=None, estimator=None):
     ModalityDict(n_samples=2, a=float64(2, 3))
     """
     who = _name(estimator)
-    if not isinstance(X, Mapping):
+    if not isinstance(X, Mapping) or sparse.issparse(X):
         raise TypeError(
             f"{who}expects a skfusion.ModalityDict of modalities, got {type(X).__name__}"
         )

@@ -131,3 +131,12 @@ def test_check_multimodal_converts_and_checks():
         check_multimodal(out, modalities=["a", "c"], estimator="MyModel")
     with pytest.raises(TypeError, match="expects a skfusion.ModalityDict"):
         check_multimodal(np.zeros((2, 2)))
+
+
+def test_dok_sparse_matrix_is_an_array_not_a_mapping():
+    from scipy import sparse
+
+    dok = sparse.dok_matrix(np.eye(3))
+    np.testing.assert_array_equal(select_modality(dok, [0, 2]).toarray(), np.eye(3)[:, [0, 2]])
+    with pytest.raises(TypeError, match="expects a skfusion.ModalityDict"):
+        check_multimodal(dok)
