@@ -1,7 +1,7 @@
 """
-====================================================
+=====================================================
 Predicting on data larger than memory, batch by batch
-====================================================
+=====================================================
 
 A :class:`~skfusion.ModalityDict` can hold memory-mapped arrays: indexing a
 few rows reads only those rows from disk. :func:`skfusion.utils.predict_in_batches`
