@@ -108,11 +108,38 @@ def _value(key, value):
         scalars = {k: v for k, v in value.items() if k != "rows"}
         return (_fields(label, scalars) if scalars else [f"**{_escape(label)}**", ""]) \
             + _table(value["rows"]) + [""]
-    if isinstance(value, dict) and any(_is_short(v) for v in value.values()):
-        return _fields(label, value)
-    if _is_scalar(value) or (isinstance(value, list) and all(map(_is_scalar, value))):
+    if _is_matrix(value):
+        return [f"**{_escape(label)}**", ""] + _table(
+            [{label: row, **{c: _summary(v) for c, v in cells.items()}}
+             for row, cells in value.items()]) + [""]
+    if isinstance(value, dict):
+        lines = _fields(label, value) if any(_is_short(v) for v in value.values()) else []
+        for inner, nested in value.items():
+            if isinstance(nested, (dict, list)) and not _is_short(nested):
+                lines += _value(f"{key} {inner}", nested)
+        return lines
+    if _is_short(value):
         return [f":{_escape(label)}: {_escape(_cell(value))}", ""]
     return []  # raw data (per-fold arrays, curves): in the JSON file, not on the page
+
+
+def _summary(value):
+    """A cell: a scalar, a few scalars, or a ``mean_std`` / ``values`` record."""
+    if isinstance(value, dict):
+        if "mean_std" in value and len(value["mean_std"]) == 2:
+            mean, std = value["mean_std"]
+            return f"{mean:.3f} ± {std:.3f}"
+        if "values" in value and _is_short(value["values"]):
+            return value["values"]
+        return ""
+    return value if _is_short(value) else ""
+
+
+def _is_matrix(value):
+    """A mapping of mappings whose cells all summarise to something: a 2-D table."""
+    return (isinstance(value, dict) and bool(value)
+            and all(isinstance(v, dict) and v for v in value.values())
+            and all(_summary(c) != "" for v in value.values() for c in v.values()))
 
 
 def _is_scalar(value):

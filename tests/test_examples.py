@@ -106,12 +106,14 @@ def test_benchmark_tables_render_records_and_fields(tmp_path):
         sys.path.remove(str(DOCS))
     (tmp_path / "toy.json").write_text(
         '{"machine": {"date": "2026-01-01T10:00:00", "cpu_count": 2}, '
-        '"accuracy": [{"model": "late_fusion", "score": 0.91234}], "notes": {"seed": 0}}')
+        '"accuracy": [{"model": "late_fusion", "score": 0.91234}], "notes": {"seed": 0}, '
+        '"rules": {"mean": {"full": {"mean_std": [0.98, 0.01]}}}}')
     text = _benchmark_tables.render(tmp_path, tmp_path / "fig", "fig")
     assert "python benchmarks/bench_toy.py" in text
     assert "2026-01-01 10:00 UTC, 2 CPUs" in text
     assert "   * - late\\_fusion\n     - 0.9123" in text
     assert ":seed: 0" in text
+    assert "   * - mean\n     - 0.980 ± 0.010" in text
 
 
 def test_gallery_order_lists_every_example():
