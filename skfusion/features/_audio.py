@@ -290,6 +290,14 @@ class MFCCFeatures(_BaseAudioFeatures):
     --------
     LogMelFeatures : The log-mel energies themselves.
 
+    Notes
+    -----
+    For spoken words from unseen speakers (AV-MNIST, leave-2-speakers-out)
+    ``MFCCFeatures(sr=8000, n_mfcc=13, n_mels=26, trim_db=20,
+    pooling="stats+segments", n_segments=6)`` followed by ``StandardScaler``
+    and an RBF ``SVC`` reached 0.877 accuracy, against 0.659 with the
+    defaults; see ``benchmarks/bench_features.py``.
+
     Examples
     --------
     >>> import numpy as np
