@@ -111,6 +111,9 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
         The fitted members by name.
     classes_ : ndarray of shape (n_classes,)
         The class labels.
+    class_prior_ : ndarray of shape (n_classes,)
+        The training class frequencies (stacking's stand-in for an absent
+        member).
     modalities_ : list of str
         The modality names the members use, in order of first use (empty
         for a plain array X).
@@ -149,12 +152,15 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
 
     Which rule. The product rule suits members whose probabilities are
     calibrated (``SVC(probability=True)``, logistic regression): on AV-MNIST
-    (leave-2-speakers-out), an SVC on deskewed-digit HOG features and an SVC
-    on MFCC statistics fuse by the product rule to about 0.995 accuracy
-    (``benchmarks/bench_late_fusion.py``). Members with poorly scaled
-    outputs (decision values, naive Bayes) want ``calibration="temperature"``
-    or ``"stacking"``; :class:`LateFusionClassifierCV` compares the rules on
-    one set of out-of-fold predictions.
+    (leave-2-speakers-out), ``SVC(C=10, probability=True)`` on PCA(100) of
+    HOG features of deskewed digits and ``SVC(probability=True)`` on
+    standardized MFCC statistics fuse by the product rule to about 0.998
+    accuracy (recipe in ``benchmarks/bench_late_fusion.py``). Members with
+    poorly scaled outputs (decision values, naive Bayes) may gain from
+    ``calibration="temperature"`` or ``"stacking"``, with a ``cv`` that
+    holds out what the test data will lack (for example speakers, through
+    ``GroupKFold`` and ``groups``); :class:`LateFusionClassifierCV` compares
+    the rules on one set of out-of-fold predictions.
 
     Examples
     --------

@@ -61,6 +61,9 @@ class LateFusionRegressor(RegressorMixin, _BaseLateFusion):
         The member weights, summing to one.
     final_estimator_ : estimator or None
         The fitted stacking regressor (None for other rules).
+    target_mean_ : float
+        The (weighted) training mean of y (stacking's stand-in for an absent
+        member).
     member_scores_ : dict or None
         Each member's out-of-fold R^2 on its rows, when out-of-fold
         predictions were computed, else None.
