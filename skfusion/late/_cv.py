@@ -64,8 +64,8 @@ class LateFusionClassifierCV(LateFusionClassifier):
         predictions (``"stacking"``, ``"weighted"`` with learned weights) are
         scored by a further 5-fold cross-validation over them, so that they
         are not scored on the rows they learned from.
-    estimators_, named_estimators_, classes_, modalities_, weights_, \
-final_estimator_, temperatures_, output_methods_, member_scores_
+    estimators_, named_estimators_, classes_, class_prior_, modalities_, \
+weights_, final_estimator_, temperatures_, output_methods_, member_scores_
         As in :class:`LateFusionClassifier`, for the chosen rule.
 
     See Also
