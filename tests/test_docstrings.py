@@ -59,14 +59,7 @@ KNOWN_DEFECTS = {
 
 
 # Attributes sections that do not match the fitted estimator
-ATTRIBUTE_DEFECTS = {
-    "skfusion.LateFusionClassifier": "skfusion/late/_classifier.py: fitted attribute "
-                                     "class_prior_ is not documented",
-    "skfusion.LateFusionClassifierCV": "skfusion/late/_cv.py: fitted attribute class_prior_ "
-                                       "is not documented",
-    "skfusion.LateFusionRegressor": "skfusion/late/_regressor.py: fitted attribute "
-                                    "target_mean_ is not documented",
-}
+ATTRIBUTE_DEFECTS = {}
 
 # docstrings that are not valid reStructuredText (each fails the docs build)
 RST_DEFECTS = {
