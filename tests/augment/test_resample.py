@@ -185,3 +185,34 @@ def test_wrapper_clones_and_pickles(multimodal):
 @parametrize_with_checks([AugmentedEstimator(LogisticRegression(), Jitter(), random_state=0)])
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
+
+
+def test_wraps_a_late_fusion_classifier_on_images_and_audio():
+    pytest.importorskip("librosa")
+    pytest.importorskip("skimage")
+    late = pytest.importorskip("skfusion.late")
+    from skfusion.features import HOGFeatures, MFCCFeatures
+
+    rng = np.random.RandomState(0)
+    y = np.repeat([0, 1], 16)
+    images = rng.randint(0, 60, (32, 28, 28)).astype(np.uint8)
+    images[y == 1, 6:22, 12:16] = 255  # a vertical bar
+    images[y == 0, 12:16, 6:22] = 255  # a horizontal bar
+    t = np.arange(4000) / 8000
+    clips = np.empty(32, dtype=object)
+    clips[:] = [(3000 * np.sin(2 * np.pi * (300 if label else 1200) * t[: rng.randint(2000, 4000)])
+                 + 300 * rng.randn(1)).astype(np.int16) for label in y]
+    X = ModalityDict(image=images, audio=clips)
+    fusion = late.LateFusionClassifier([
+        ("image", make_pipeline(HOGFeatures(), LogisticRegression()), "image"),
+        ("audio", make_pipeline(MFCCFeatures(sr=8000, n_mfcc=8), LogisticRegression()), "audio"),
+    ])
+    model = AugmentedEstimator(
+        fusion, {"image": ImageAugmenter(), "audio": AudioAugmenter()}, n_copies=1,
+        random_state=0)
+    result = cross_validate(model, X, y, cv=2, return_estimator=True)
+    assert result["test_score"].min() == 1.0
+    assert result["estimator"][0].n_samples_fit_ == 32
+    # a missing image at predict time: the fitted fusion falls back on the audio
+    fitted = result["estimator"][0]
+    assert fitted.predict(X.with_missing("image", [0, 20]))[[0, 20]].tolist() == [0, 1]
