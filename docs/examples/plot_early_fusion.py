@@ -38,17 +38,17 @@ for name in X.modalities:
 # %%
 # Block scaling
 # -------------
-# ``block_scaling=None`` concatenates the blocks as they are; ``"standard"``
-# standardises every feature; ``"block"`` also divides each block by the
-# square root of its width, so that every block has the same total variance
-# whatever its number of features.
+# ``block_scaling=None`` concatenates the blocks as they are; ``"auto"`` (the
+# default) standardises every feature of a dense block; ``"block"`` also
+# divides each block by the square root of its width, so that every block has
+# the same total variance whatever its number of features.
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import SVC
 
 from skfusion import EarlyFusion
 
 results = {}
-for scaling in (None, "standard", "block"):
+for scaling in (None, "auto", "block"):
     for blocks in (["image"], ["audio"], ["image", "audio"]):
         fusion = EarlyFusion([(b, "passthrough", b) for b in blocks], block_scaling=scaling)
         model = make_pipeline(fusion, SVC()).fit(X_train, y_train)
@@ -63,10 +63,10 @@ for scaling in (None, "standard", "block"):
 fig, ax = plt.subplots(figsize=(8, 3.5))
 width = 0.25
 for i, blocks in enumerate(["image", "audio", "image + audio"]):
-    values = [results[s, blocks] for s in ("None", "standard", "block")]
+    values = [results[s, blocks] for s in ("None", "auto", "block")]
     bars = ax.bar(np.arange(3) + (i - 1) * width, values, width, label=blocks)
     ax.bar_label(bars, fmt="%.2f", fontsize=7)
-ax.set_xticks(np.arange(3), ["None", '"standard"', '"block"'])
+ax.set_xticks(np.arange(3), ["None", '"auto" (default)', '"block"'])
 ax.set_xlabel("block_scaling")
 ax.set_ylabel("accuracy on held-out voices")
 ax.set_ylim(0.7, 1.0)
