@@ -6,7 +6,7 @@ Early fusion: balancing the blocks, and filling a missing one
 :class:`~skfusion.EarlyFusion` turns each modality into features and
 concatenates them for one model, as ``ColumnTransformer`` does for columns.
 Concatenating naively lets one modality swamp the other: here the MFCC
-features of the speech are about a hundred times larger than the HOG features
+features of the speech are over a hundred times larger than the HOG features
 of the images, and an RBF-SVC on the raw concatenation does no better than on
 the audio alone. This example shows what ``block_scaling``
 does about it, and what ``missing`` does for samples without an image.
