@@ -7,6 +7,7 @@ these tests catch a broken example in the ordinary test run.
 import doctest
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -123,3 +124,16 @@ def test_gallery_order_lists_every_example():
     finally:
         sys.path.remove(str(DOCS))
     assert sorted(_gallery_order.LEARNING_PATH) == sorted(p.name for p in EXAMPLES)
+
+
+def test_every_capability_has_a_gallery_example():
+    # each public subpackage (a capability) is used by at least one example
+    import importlib
+
+    import skfusion
+
+    sources = "\n".join(example.read_text() for example in EXAMPLES)
+    unused = [sub for sub in sorted(skfusion._SUBMODULES)
+              if not any(re.search(rf"\b{name}\b", sources)
+                         for name in importlib.import_module(f"skfusion.{sub}").__all__)]
+    assert unused == []
