@@ -303,11 +303,14 @@ def _late_members():
 
 def _fit_late_regressor():
     from sklearn.linear_model import Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
 
     from skfusion import LateFusionRegressor
 
     X, y = _images_and_table()
-    return LateFusionRegressor([("image", Ridge(), "table"), ("table", Ridge(), "table")],
+    image = make_pipeline(FunctionTransformer(_flatten), Ridge())
+    return LateFusionRegressor([("image", image, "image"), ("table", Ridge(), "table")],
                                fusion="stacking", cv=3).fit(X, y.astype(float))
 
 
