@@ -104,8 +104,8 @@ fig.tight_layout()
 plt.show()
 
 # %%
-# The memory maps are closed before their folder is removed.
+# The memory maps are released before their folder is removed.
 import shutil
 
-del X_big
+X_big = None
 shutil.rmtree(folder)
