@@ -97,7 +97,7 @@ sphinx_gallery_conf = {
     "only_warn_on_example_error": False,
     "matplotlib_animations": False,
     "show_memory": False,
-    "plot_gallery": "True",
+    "plot_gallery": True,
 }
 # matplotlib's Agg backend warns about non-GUI show(); the gallery scraper
 # collects the figures, so the warning is noise.
