@@ -146,10 +146,6 @@ def _skip_metadata_requests(app, what, name, obj, skip, options):
 # the build can stay strict (warnings are errors) for everything else. Remove a
 # name once its test passes.
 RST_QUARANTINE = {
-    "skfusion.features.LogMelFeatures.transform",
-    "skfusion.features.MFCCFeatures.transform",
-    "skfusion.features.SentenceEmbeddingFeatures.transform",
-    "skfusion.inspection.modality_robustness",
 }
 _BARE_ATTRIBUTE = re.compile(r"(?<![\w`.])([A-Za-z]\w*_)(?![\w`])")
 _TERM = re.compile(r"^(\s*)[\w, ]+ : \S.*$")

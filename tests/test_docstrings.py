@@ -46,15 +46,6 @@ METHOD_CHECKS = {code: OBJECT_CHECKS[code] for code in ("GL08", "PR01", "PR02", 
 # Defects in files this test does not own, each for its owner to fix; strict, so
 # that a fix makes the test fail until the entry is removed here.
 KNOWN_DEFECTS = {
-    "skfusion.ModalityTransformer.get_params": "skfusion/data/_transformer.py: Parameters "
-                                               "section missing (deep)",
-    "skfusion.ModalityTransformer.set_params": "skfusion/data/_transformer.py: Parameters "
-                                               "section missing (**params)",
-    "skfusion.data.modality_names": "skfusion/data/_selector.py: no Examples section",
-    "skfusion.ModalityDict.setdefault": "skfusion/data/_container.py: Parameters section "
-                                        "missing (name, default)",
-    "skfusion.ModalityDict.update": "skfusion/data/_container.py: Parameters section "
-                                    "missing (other, **kwargs)",
 }
 
 
@@ -63,18 +54,6 @@ ATTRIBUTE_DEFECTS = {}
 
 # docstrings that are not valid reStructuredText (each fails the docs build)
 RST_DEFECTS = {
-    "skfusion.features.SentenceEmbeddingFeatures.transform":
-        "skfusion/features/_text.py: bare n_features_out_ is read as a link target "
-        "(write ``n_features_out_``)",
-    "skfusion.features.MFCCFeatures.transform":
-        "skfusion/features/_audio.py: bare n_frames_ is read as a link target "
-        "(write ``n_frames_``)",
-    "skfusion.features.LogMelFeatures.transform":
-        "skfusion/features/_audio.py: bare n_frames_ is read as a link target "
-        "(write ``n_frames_``)",
-    "skfusion.inspection.modality_robustness":
-        "skfusion/inspection/_robustness.py: the Returns section's list is mis-indented "
-        "(lines 69-72 of the rendered docstring)",
 }
 
 

@@ -323,14 +323,52 @@ class ModalityDict(dict):
         dict.__setitem__(self, name, value)
 
     def update(self, other=(), /, **kwargs):
-        """Add or replace modalities, checking their lengths."""
+        """Add or replace modalities, checking their lengths.
+
+        Parameters
+        ----------
+        other : mapping or iterable of (name, array-like) pairs, default=()
+            Modalities to add or replace.
+        **kwargs : array-like
+            More modalities, by name.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skfusion import ModalityDict
+        >>> X = ModalityDict(image=np.zeros((2, 3, 3)))
+        >>> X.update(text=["a", "b"])
+        >>> X.modalities
+        ('image', 'text')
+        """
         items = dict(other.items() if hasattr(other, "items") else other)
         items.update(kwargs)
         for name, value in items.items():
             self[name] = value
 
     def setdefault(self, name, default=None):
-        """Return modality ``name``, adding ``default`` first if it is absent."""
+        """Return modality ``name``, adding ``default`` first if it is absent.
+
+        Parameters
+        ----------
+        name : str
+            The modality name.
+        default : array-like, default=None
+            The modality to add when ``name`` is absent (a ``None`` default
+            raises a TypeError, as any scalar modality does).
+
+        Returns
+        -------
+        values : array-like
+            The modality.
+
+        Examples
+        --------
+        >>> from skfusion import ModalityDict
+        >>> X = ModalityDict(text=["a", "b"])
+        >>> X.setdefault("size", [1.0, 2.0])
+        array([1., 2.])
+        """
         if name not in self:
             self[name] = default
         return dict.__getitem__(self, name)

@@ -25,6 +25,12 @@ def modality_names(modality):
     names : list of str
         The named modalities; empty for ``None``, callables, and column
         selections by position.
+
+    Examples
+    --------
+    >>> from skfusion.data import modality_names
+    >>> modality_names("audio"), modality_names(["image", "audio"]), modality_names([0, 1])
+    (['audio'], ['image', 'audio'], [])
     """
     if isinstance(modality, str):
         return [modality]

@@ -104,11 +104,31 @@ class ModalityTransformer(TransformerMixin, _BaseComposition):
                              in zip(value, self.transformers)]
 
     def get_params(self, deep=True):
-        """Get parameters, including the transformers' as ``name__param``."""
+        """Get parameters, including the transformers' as ``name__param``.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also return the transformers' parameters.
+
+        Returns
+        -------
+        params : dict
+        """
         return self._get_params("_transformers", deep=deep)
 
     def set_params(self, **params):
-        """Set parameters, including the transformers' as ``name__param``."""
+        """Set parameters, including the transformers' as ``name__param``.
+
+        Parameters
+        ----------
+        **params : dict
+            Parameters, e.g. ``audio__n_mfcc=13`` or ``transformers=[...]``.
+
+        Returns
+        -------
+        self : ModalityTransformer
+        """
         self._set_params("_transformers", **params)
         return self
 

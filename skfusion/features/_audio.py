@@ -89,7 +89,7 @@ class _BaseAudioFeatures(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        features : ndarray of shape (n_samples, n_features) or (n_samples, n_coefficients, n_frames_)
+        features : ndarray of shape (n_samples, n_features) or (n_samples, n_coefficients, n_frames)
             Pooled rows (``output="pooled"``) or fixed-size matrices
             (``output="matrix"``); NaN for missing (``None``) clips.
         """

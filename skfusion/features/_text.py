@@ -121,7 +121,7 @@ class SentenceEmbeddingFeatures(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        embeddings : ndarray of shape (n_samples, n_features_out_)
+        embeddings : ndarray of shape (n_samples, n_features_out)
             float32 embeddings; all-NaN rows for missing strings.
         """
         check_is_fitted(self)

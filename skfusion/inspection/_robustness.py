@@ -69,6 +69,7 @@ def modality_robustness(estimator, X, y, *, modality, corruption="missing", leve
         baseline_score : float
             The score on X unchanged.
         modality : str
+            The corrupted modality.
         corruption : str
             The corruption's name (a callable's ``__name__``).
         level_name : str
