@@ -130,3 +130,14 @@ def test_cv_estimator_log_loss_and_callable_scoring(data):
     assert set(clf.scores_) == {"mean", "product"}
     with pytest.raises(ValueError, match="fusions must be"):
         LateFusionClassifierCV(members(), fusions=["average"]).fit(X, y)
+
+
+def test_cv_estimator_with_missing_modalities(data):
+    X, y = data
+    X = X.with_missing("image", np.arange(0, 150, 5)).with_missing("table", np.arange(1, 150, 5))
+    clf = LateFusionClassifierCV(members(), fusions=["mean", "product"], cv=3).fit(X, y)
+    assert set(clf.scores_) == {"mean", "product"} and clf.fusion_ in clf.scores_
+    assert clf.score(X, y) > 0.7
+    # the row without its image is fused from the table member alone
+    assert_allclose(clf.predict_proba(X[:1]),
+                    clf.named_estimators_["tab"].predict_proba(X["table"][:1]))
