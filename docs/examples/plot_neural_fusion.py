@@ -16,7 +16,7 @@ when a modality is missing at prediction time.
 # Data: raw images, audio features
 # --------------------------------
 # The encoders are chosen from the shapes in ``fit``: ``(n, 8, 8)`` images get
-# a CNN, the ``(n, 80)`` MFCC matrix an MLP.
+# a CNN, the 2-D matrix of MFCC statistics an MLP.
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.model_selection import GroupShuffleSplit
