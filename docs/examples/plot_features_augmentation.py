@@ -78,7 +78,9 @@ fig.tight_layout()
 # ---------------------
 # Each transformer works on the modality's own array, at the head of (or right
 # after a :class:`~skfusion.ModalitySelector` in) a pipeline. HOG features
-# tolerate small shifts of the strokes better than raw pixels do.
+# tolerate small shifts of the strokes; on these small, centred digits raw
+# pixels do about as well, on 28x28 MNIST digits HOG is clearly ahead (see the
+# benchmarks).
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -130,9 +132,8 @@ ax.set_title("One modality at a time")
 fig.tight_layout()
 
 # %%
-# On this data, augmentation does not help the audio: the synthesized voices
-# already vary speed and pitch from take to take, and noise makes the training
-# clips unlike the clean test clips. Augmentation is a hypothesis to test on
-# the same held-out split, not a default; on recordings of real speakers
-# with few takes it has more to add.
+# On this data, augmentation moves the accuracy of the audio by about a point,
+# either way: the synthesized voices already vary speed and pitch from take to
+# take. Augmentation is a hypothesis to test on the same held-out split, not a
+# default; on recordings of a few real speakers it has more to add.
 plt.show()
