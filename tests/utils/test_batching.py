@@ -52,3 +52,16 @@ def test_transform_in_batches_and_bad_batch_size(mapped):
                                model.transform(X), rtol=1e-5)
     with pytest.raises(ValueError, match="batch_size must be a positive integer, got 0"):
         predict_in_batches(model, X, batch_size=0)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_memory_mapped_modality_survives_cross_validation(mapped, n_jobs):
+    from sklearn.model_selection import KFold, cross_val_predict
+
+    X, y = mapped
+    in_memory = ModalityDict(image=np.array(X["image"]), text=X["text"])
+    cv = KFold(3, shuffle=True, random_state=0)
+    from_map = cross_val_predict(_model(), X, y, cv=cv, n_jobs=n_jobs)
+    from_memory = cross_val_predict(_model(), in_memory, y, cv=cv)
+    np.testing.assert_array_equal(from_map, from_memory)
+    assert np.mean(from_map == y) > 0.9
