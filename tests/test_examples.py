@@ -17,9 +17,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 EXAMPLES = sorted((DOCS / "examples").glob("plot_*.py"))
-PAGES = sorted(p for p in DOCS.rglob("*.rst")
-               if "_build" not in p.parts and "generated" not in p.parts
-               and "auto_examples" not in p.parts and ">>>" in p.read_text())
+SOURCE_PAGES = sorted(p for p in DOCS.rglob("*.rst")
+                      if not {"_build", "generated", "auto_examples"} & set(p.parts))
+PAGES = [p for p in SOURCE_PAGES if ">>>" in p.read_text()]
 
 # Runs one example as a script and reports how many figures it left open.
 RUNNER = """
@@ -137,3 +137,21 @@ def test_every_capability_has_a_gallery_example():
               if not any(re.search(rf"\b{name}\b", sources)
                          for name in importlib.import_module(f"skfusion.{sub}").__all__)]
     assert unused == []
+
+
+def test_every_user_guide_page_is_in_the_toctree():
+    index = (DOCS / "user_guide" / "index.rst").read_text()
+    listed = set(re.findall(r"^   (\w+)$", index, flags=re.MULTILINE))
+    pages = {page.stem for page in (DOCS / "user_guide").glob("*.rst")} - {"index"}
+    assert pages == listed
+
+
+@pytest.mark.parametrize("page", SOURCE_PAGES, ids=lambda p: str(p.relative_to(DOCS)))
+def test_page_titles_are_fully_underlined(page):
+    # a short over- or underline fails the strict docs build
+    lines = page.read_text().splitlines()
+    for above, title, below in zip(lines, lines[1:], lines[2:]):
+        if below and set(below) <= set("=-~^") and title.strip() and not set(title) <= set("=-~^"):
+            assert len(below) >= len(title), f"{page.name}: {title!r}"
+            if set(above) == set(below):
+                assert len(above) == len(below), f"{page.name}: {title!r}"
