@@ -13,8 +13,9 @@ a member whose fit is not deterministic for fixed parameters (for example
 import os
 
 from sklearn.base import clone
-from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import check_memory
+
+from ..utils._sklearn_compat import _safe_indexing
 
 __all__ = ["MemberJobs", "member_output", "run_jobs", "take_rows"]
 
