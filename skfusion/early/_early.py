@@ -461,8 +461,12 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
                 )
         names, transformers, _ = zip(*self.transformers)
         self._validate_names(names)  # unique, no "__", not a parameter ("remainder")
-        self._check_estimators_are_instances(transformers)
         for name, transformer in zip(names, transformers):
+            if isinstance(transformer, type):
+                raise TypeError(
+                    f"block {name!r}: expected a transformer instance "
+                    f"({transformer.__name__}()), got the class {transformer.__name__}"
+                )
             if transformer in _SPECIAL:
                 continue
             if not (

@@ -86,7 +86,7 @@ def test_passthrough_of_ragged_signals(Xy):
      r"conflict with constructor arguments: \['remainder'\]"),
     ([("a", "scale", "table")], TypeError, "block 'a': the transformer must be"),
     ([("a__b", "passthrough", "table")], ValueError, "must not contain __"),
-    ([("a", StandardScaler, "table")], TypeError, "got estimator class"),
+    ([("a", StandardScaler, "table")], TypeError, "got the class StandardScaler"),
 ])
 def test_malformed_blocks(Xy, transformers, error, match):
     X, _ = Xy
