@@ -161,6 +161,8 @@ def _flat(record):
     """One level of nesting becomes ``outer.inner`` columns; long lists are left out."""
     out = {}
     for key, value in record.items():
+        if key == "mean_std":
+            continue  # raw (mean, std); the record states it formatted
         if isinstance(value, dict):
             out.update({f"{key}.{k}": v for k, v in value.items() if _is_short(v)})
         elif _is_short(value):
