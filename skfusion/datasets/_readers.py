@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..data._container import _object_array
+from ..utils._progress import progress_bar
 
 __all__ = [
     "AudioReader",
@@ -319,17 +320,6 @@ def _apply(func, paths):
     return out
 
 
-def _progress_bar(total, verbose, desc):
-    """A tqdm bar when ``verbose`` and tqdm is installed, else None."""
-    if not verbose:
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        return None
-    return tqdm(total=total, desc=desc, unit="file")
-
-
 def map_files(func, paths, *, n_jobs=None, verbose=0, desc="files"):
     """Apply ``func`` to every path, in order, with ``n_jobs`` workers.
 
@@ -347,7 +337,7 @@ def map_files(func, paths, *, n_jobs=None, verbose=0, desc="files"):
     from sklearn.utils.parallel import Parallel, delayed
 
     chunks = [paths[i:i + CHUNK_SIZE] for i in range(0, len(paths), CHUNK_SIZE)]
-    bar = _progress_bar(len(paths), verbose, desc)
+    bar = progress_bar(len(paths), verbose, desc, unit="file")
     joblib_verbose = 10 if verbose and bar is None else 0
     parallel = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator",
                         verbose=joblib_verbose)

@@ -42,6 +42,7 @@ class _BaseAudioFeatures(TransformerMixin, BaseEstimator):
         "output": [StrOptions({"pooled", "matrix"})],
         "n_frames": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "n_jobs": [numbers.Integral, None],
+        "verbose": ["verbose"],
     }
     _prefix = "coef"
 
@@ -95,7 +96,8 @@ class _BaseAudioFeatures(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         clips = self._check_clips(X, reset=False)
-        return map_chunks(self._transform_chunk, clips, self.n_jobs)
+        return map_chunks(self._transform_chunk, clips, self.n_jobs, verbose=self.verbose,
+                          desc=type(self).__name__)
 
     def get_feature_names_out(self, input_features=None):
         """Names such as ``mfcc0_mean``, ``mfcc0_d1_std`` or ``mel3_seg2``.
@@ -274,6 +276,8 @@ class MFCCFeatures(_BaseAudioFeatures):
     n_jobs : int, default=None
         Jobs to process clips in parallel (joblib, via
         :mod:`sklearn.utils.parallel`); None means 1.
+    verbose : int, default=0
+        Show a progress bar (tqdm, if installed) over the clips.
 
     Attributes
     ----------
@@ -325,7 +329,7 @@ class MFCCFeatures(_BaseAudioFeatures):
     def __init__(self, sr=None, *, n_mfcc=13, n_mels=26, n_fft=None, hop_length=None,
                  fmin=0.0, fmax=None, deltas=1, pooling="stats+segments", n_segments=6,
                  cmvn=None, normalize="peak", trim_db=20, output="pooled", n_frames=None,
-                 n_jobs=None):
+                 n_jobs=None, verbose=0):
         self.sr = sr
         self.n_mfcc = n_mfcc
         self.n_mels = n_mels
@@ -342,6 +346,7 @@ class MFCCFeatures(_BaseAudioFeatures):
         self.output = output
         self.n_frames = n_frames
         self.n_jobs = n_jobs
+        self.verbose = verbose
 
     def _n_base_rows(self):
         return self.n_mfcc
@@ -397,6 +402,8 @@ class LogMelFeatures(_BaseAudioFeatures):
         clip seen in ``fit``.
     n_jobs : int, default=None
         Jobs to process clips in parallel; None means 1.
+    verbose : int, default=0
+        Show a progress bar (tqdm, if installed) over the clips.
 
     Attributes
     ----------
@@ -429,7 +436,8 @@ class LogMelFeatures(_BaseAudioFeatures):
 
     def __init__(self, sr=None, *, n_mels=40, n_fft=None, hop_length=None, fmin=0.0,
                  fmax=None, deltas=0, pooling="stats", n_segments=4, cmvn=None,
-                 normalize="peak", trim_db=None, output="pooled", n_frames=None, n_jobs=None):
+                 normalize="peak", trim_db=None, output="pooled", n_frames=None, n_jobs=None,
+                 verbose=0):
         self.sr = sr
         self.n_mels = n_mels
         self.n_fft = n_fft
@@ -445,6 +453,7 @@ class LogMelFeatures(_BaseAudioFeatures):
         self.output = output
         self.n_frames = n_frames
         self.n_jobs = n_jobs
+        self.verbose = verbose
 
     def _n_base_rows(self):
         return self.n_mels

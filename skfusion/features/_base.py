@@ -6,6 +6,8 @@ import numpy as np
 from sklearn.utils import gen_even_slices
 from sklearn.utils.parallel import Parallel, delayed
 
+from ..utils._progress import progress_bar
+
 __all__ = []
 
 
@@ -64,20 +66,36 @@ def as_object_rows(X, what):
     )
 
 
-def map_chunks(function, items, n_jobs, **kwargs):
+PROGRESS_CHUNK = 256
+
+
+def map_chunks(function, items, n_jobs, *, verbose=0, desc=None, **kwargs):
     """Apply ``function(chunk, **kwargs)`` to even chunks of ``items`` and stack the results.
 
     Sequential when ``n_jobs`` is None or 1; otherwise joblib through
-    :mod:`sklearn.utils.parallel`, one chunk per worker.
+    :mod:`sklearn.utils.parallel`, one chunk per worker. With ``verbose``, the
+    items go in chunks of about ``PROGRESS_CHUNK`` and a tqdm bar counts them.
     """
     n = len(items)
+    bar = progress_bar(n, verbose, desc or "samples")
     n_chunks = 1 if n_jobs in (None, 1) or n < 2 else min(n, _effective_jobs(n_jobs))
+    if bar is not None:
+        n_chunks = max(n_chunks, min(n, -(-n // PROGRESS_CHUNK)))
     if n_chunks == 1:
-        return function(items, **kwargs)
-    parts = Parallel(n_jobs=n_jobs)(
-        delayed(function)(items[s], **kwargs) for s in gen_even_slices(n, n_chunks)
-    )
-    return np.concatenate(parts, axis=0)
+        out = function(items, **kwargs)
+        parts = [out]
+    else:
+        parallel = Parallel(n_jobs=n_jobs, return_as="generator")
+        parts = []
+        for part in parallel(delayed(function)(items[s], **kwargs)
+                             for s in gen_even_slices(n, n_chunks)):
+            parts.append(part)
+            if bar is not None:
+                bar.update(len(part))
+    if bar is not None:
+        bar.n = n
+        bar.close()
+    return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)
 
 
 def _effective_jobs(n_jobs):

@@ -260,6 +260,8 @@ class HOGFeatures(_BaseImageFeatures):
     n_jobs : int, default=None
         Jobs to compute HOG in parallel (joblib, via
         :mod:`sklearn.utils.parallel`); None means 1.
+    verbose : int, default=0
+        Show a progress bar (tqdm, if installed) over the images.
 
     Attributes
     ----------
@@ -300,16 +302,18 @@ class HOGFeatures(_BaseImageFeatures):
         "block_norm": [StrOptions({"L1", "L1-sqrt", "L2", "L2-Hys"})],
         "transform_sqrt": ["boolean"],
         "n_jobs": [numbers.Integral, None],
+        "verbose": ["verbose"],
     }
 
     def __init__(self, *, orientations=9, pixels_per_cell="auto", cells_per_block=(3, 3),
-                 block_norm="L2-Hys", transform_sqrt=False, n_jobs=None):
+                 block_norm="L2-Hys", transform_sqrt=False, n_jobs=None, verbose=0):
         self.orientations = orientations
         self.pixels_per_cell = pixels_per_cell
         self.cells_per_block = cells_per_block
         self.block_norm = block_norm
         self.transform_sqrt = transform_sqrt
         self.n_jobs = n_jobs
+        self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -361,7 +365,8 @@ class HOGFeatures(_BaseImageFeatures):
         missing = _missing_rows(X)
         out = np.full((X.shape[0], self._n_features_out), np.nan)
         if (~missing).any():
-            out[~missing] = map_chunks(self._hog_chunk, X[~missing], self.n_jobs)
+            out[~missing] = map_chunks(self._hog_chunk, X[~missing], self.n_jobs,
+                                       verbose=self.verbose, desc="HOG")
         return out
 
     def get_feature_names_out(self, input_features=None):

@@ -192,3 +192,13 @@ def test_grid_search_tunes_a_feature_parameter():
     search = GridSearchCV(model, {"logmelfeatures__n_mels": [16, 32]}, cv=3).fit(X, y)
     assert search.best_params_["logmelfeatures__n_mels"] in (16, 32)
     assert search.best_score_ == 1.0
+
+
+def test_verbose_shows_progress_over_the_clips(capsys):
+    pytest.importorskip("tqdm")
+    clips = _clips([3000] * 300)
+    quiet = MFCCFeatures(sr=SR).fit_transform(clips)
+    loud = MFCCFeatures(sr=SR, verbose=1).fit_transform(clips)
+    np.testing.assert_array_equal(loud, quiet)
+    err = capsys.readouterr().err
+    assert "MFCCFeatures" in err and "300/300" in err
