@@ -54,11 +54,13 @@ from skfusion.features import (  # noqa: E402
 )
 
 SR = 8000
-# audio features tuned on this protocol: 13 MFCCs of 26 mel bands (the classic
-# speech setting) with deltas, clips trimmed at 20 dB below their peak, pooled
-# as mean, std and 6 time segments (the order of the sounds)
+# MFCCFeatures' defaults are the classic speech setting found on this protocol:
+# 13 MFCCs of 26 mel bands with deltas, clips trimmed at 20 dB below their peak,
+# pooled as mean, std and 6 time segments (the order of the sounds). The first
+# defaults, kept here for comparison: 20 MFCCs of 40 bands, mean and std only.
 TUNED_MFCC = dict(n_mfcc=13, n_mels=26, deltas=1, pooling="stats+segments", n_segments=6,
                   trim_db=20)
+FIRST_MFCC = dict(n_mfcc=20, n_mels=40, deltas=1, pooling="stats", trim_db=None)
 # SVC gamma relative to the feature count (after StandardScaler, "scale" is 1 / n_features)
 TUNED_GAMMA = 0.5
 
@@ -85,7 +87,7 @@ def extractors():
         "PixelFeatures()": ("image", PixelFeatures()),
         "HOGFeatures()": ("image", HOGFeatures()),
         "MFCCFeatures(sr=8000)": ("audio", MFCCFeatures(sr=SR)),
-        "MFCCFeatures(tuned)": ("audio", MFCCFeatures(sr=SR, **TUNED_MFCC)),
+        "MFCCFeatures(first defaults)": ("audio", MFCCFeatures(sr=SR, **FIRST_MFCC)),
         "LogMelFeatures(sr=8000)": ("audio", LogMelFeatures(sr=SR)),
         "LogMelFeatures(matrix)": ("audio", LogMelFeatures(sr=SR, output="matrix")),
     }
@@ -98,16 +100,17 @@ def configurations(quick):
     rows = [
         ("image", "pixels -> PCA(100) -> SVC", image_model(PixelFeatures()), None),
         ("image", "HOG -> PCA(100) -> SVC", image_model(HOGFeatures()), None),
-        ("audio", "MFCC defaults -> SVC", audio_model(MFCCFeatures(sr=SR)), None),
+        ("audio", "MFCC first defaults (20 of 40 bands, mean+std) -> SVC",
+         audio_model(MFCCFeatures(sr=SR, **FIRST_MFCC)), None),
         ("audio", "log-mel defaults -> SVC", audio_model(LogMelFeatures(sr=SR)), None),
-        ("audio", "MFCC tuned -> SVC", tuned, None),
+        ("audio", "MFCC defaults, SVC gamma 0.5/n_features", tuned, None),
     ]
     if not quick:
         rows += [
             ("image", "HOG ... + ImageAugmenter x1", image_model(HOGFeatures()),
              ({"image": ImageAugmenter(rotation=10, shift=0.08, zoom=0.1)}, 1)),
-            ("audio", "MFCC tuned + speed x2", tuned, ({"audio": speed}, 2)),
-            ("audio", "MFCC tuned + pitch x2", tuned, ({"audio": pitch}, 2)),
+            ("audio", "MFCC defaults + speed x2", tuned, ({"audio": speed}, 2)),
+            ("audio", "MFCC defaults + pitch x2", tuned, ({"audio": pitch}, 2)),
         ]
     return rows
 
