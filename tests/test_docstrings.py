@@ -308,7 +308,8 @@ def _recipes():
     from skfusion import (EarlyFusion, LateFusionClassifier, LateFusionClassifierCV,
                           ModalitySelector, ModalityTransformer)
     from skfusion.augment import AugmentedEstimator, ImageAugmenter, ModalityAugmenter
-    from skfusion.features import HOGFeatures, LogMelFeatures, MFCCFeatures, PixelFeatures
+    from skfusion.features import (DeskewImages, HOGFeatures, LogMelFeatures, MFCCFeatures,
+                                   PixelFeatures)
 
     X, y = _images_and_table()
     clips, _ = _waveforms()
@@ -329,6 +330,7 @@ def _recipes():
             ModalityAugmenter({"image": ImageAugmenter()}, random_state=0), X, y),
         "skfusion.features.PixelFeatures": lambda: PixelFeatures().fit(X["image"]),
         "skfusion.features.HOGFeatures": lambda: HOGFeatures().fit(X["image"]),
+        "skfusion.features.DeskewImages": lambda: DeskewImages().fit(X["image"]),
         "skfusion.features.MFCCFeatures": lambda: MFCCFeatures(
             sr=8000, output="matrix").fit(clips),
         "skfusion.features.LogMelFeatures": lambda: LogMelFeatures(

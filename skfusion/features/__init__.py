@@ -4,7 +4,8 @@ Each transformer takes one modality array, the value that
 :class:`~skfusion.ModalitySelector` returns, so that they compose as
 ``make_pipeline(ModalitySelector("audio"), MFCCFeatures(sr=8000), SVC())``.
 
-- images ``(n, h, w[, c])``: :class:`PixelFeatures`, :class:`HOGFeatures`
+- images ``(n, h, w[, c])``: :class:`PixelFeatures`, :class:`HOGFeatures`, and
+  :class:`DeskewImages` before them for handwriting
 - audio (object array of 1-D waveforms): :class:`MFCCFeatures`, :class:`LogMelFeatures`
 - text (strings): :class:`SentenceEmbeddingFeatures`, or scikit-learn's own
   :class:`~sklearn.feature_extraction.text.TfidfVectorizer`
@@ -12,10 +13,12 @@ Each transformer takes one modality array, the value that
 """
 
 from ._audio import LogMelFeatures, MFCCFeatures
+from ._deskew import DeskewImages
 from ._image import HOGFeatures, PixelFeatures
 from ._text import SentenceEmbeddingFeatures
 
 __all__ = [
+    "DeskewImages",
     "HOGFeatures",
     "LogMelFeatures",
     "MFCCFeatures",

@@ -1,0 +1,57 @@
+"""DeskewImages: slanted strokes stand upright; missing images stay missing."""
+
+import numpy as np
+import pytest
+from sklearn.model_selection import cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.svm import SVC
+
+from skfusion import ModalitySelector
+from skfusion.features import DeskewImages, HOGFeatures
+from skfusion.features._deskew import deskew
+
+
+def _slant(image_side, lean):
+    """A vertical bar sheared by ``lean`` columns per row."""
+    image = np.zeros((image_side, image_side))
+    for r in range(2, image_side - 2):
+        image[r, int(round(image_side / 2 + lean * (r - image_side / 2)))] = 1.0
+    return image
+
+
+def _row_column_covariance(image):
+    rows, cols = np.mgrid[:image.shape[0], :image.shape[1]]
+    total = image.sum()
+    mr, mc = (rows * image).sum() / total, (cols * image).sum() / total
+    return ((rows - mr) * (cols - mc) * image).sum() / total
+
+
+@pytest.mark.parametrize("lean", [-0.4, 0.3, 0.5])
+def test_slanted_strokes_become_upright(lean):
+    image = _slant(28, lean)
+    assert abs(_row_column_covariance(image)) > 2
+    upright = DeskewImages().fit_transform(image[None])[0]
+    assert abs(_row_column_covariance(upright)) < 0.2 * abs(_row_column_covariance(image))
+    assert upright.sum() == pytest.approx(image.sum(), rel=0.1)
+
+
+def test_blank_and_missing_images():
+    images = np.stack([np.zeros((8, 8)), np.full((8, 8), np.nan), _slant(8, 0.4)])
+    out = DeskewImages().fit_transform(images)
+    np.testing.assert_array_equal(out[0], 0)
+    assert np.isnan(out[1]).all()
+    np.testing.assert_allclose(out[2], deskew(images[2]))
+
+
+def test_color_images_are_refused_and_shapes_checked():
+    with pytest.raises(ValueError, match="DeskewImages expects gray images"):
+        DeskewImages().fit(np.zeros((2, 8, 8, 3)))
+    fitted = DeskewImages().fit(np.zeros((2, 8, 8)))
+    with pytest.raises(ValueError, match=r"fitted on images of shape \(8, 8\)"):
+        fitted.transform(np.zeros((2, 9, 9)))
+
+
+def test_in_a_pipeline_before_hog_on_real_digits(av_mnist):
+    X, y = av_mnist.data[:600], av_mnist.target[:600]
+    model = make_pipeline(ModalitySelector("image"), DeskewImages(), HOGFeatures(), SVC())
+    assert cross_val_score(model, X, y, cv=3).mean() > 0.85
