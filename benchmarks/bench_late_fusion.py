@@ -3,7 +3,7 @@
 Protocol (../shared/BENCHMARKS.md): leave-2-speakers-out, 3 rotations. The same
 members everywhere (the recipe that reached the best product-rule accuracy):
 
-- image: deskewed digit (second-moment shear correction) -> HOG (4x4-pixel
+- image: DeskewImages (second-moment shear correction) -> HOG (4x4-pixel
   cells, 3x3-cell blocks) -> PCA(100) -> SVC(C=10, probability=True)
 - audio: peak-normalized clip, silence trimmed at 20 dB -> 13 MFCCs (26 mel
   bands) with deltas, pooled as statistics plus 6 time segments ->
@@ -69,26 +69,11 @@ SEARCH_REPEATS = 3
 TIMING_REPEATS = 3
 
 
-def deskew(image):
-    """Undo the slant of a digit: shear it so that its pixel mass is upright."""
-    from scipy.ndimage import affine_transform
-
-    image = image.astype(float)
-    rows, cols = np.mgrid[:image.shape[0], :image.shape[1]]
-    total = image.sum()
-    mean_r, mean_c = (rows * image).sum() / total, (cols * image).sum() / total
-    var_r = ((rows - mean_r) ** 2 * image).sum() / total
-    cov = ((rows - mean_r) * (cols - mean_c) * image).sum() / total
-    shear = np.array([[1.0, 0.0], [cov / var_r, 1.0]])
-    offset = np.array([mean_r, mean_c]) - shear @ (np.array(image.shape) / 2.0)
-    return affine_transform(image, shear, offset=offset)
-
-
 def features(bunch):
-    from skfusion.features import HOGFeatures, MFCCFeatures
+    from skfusion.features import DeskewImages, HOGFeatures, MFCCFeatures
 
     with Timer() as t:
-        upright = np.stack([deskew(image) for image in bunch.data["image"]])
+        upright = DeskewImages().fit_transform(bunch.data["image"])
         image = HOGFeatures(orientations=9, pixels_per_cell=(4, 4), cells_per_block=(3, 3),
                             block_norm="L2-Hys").fit_transform(upright)
         audio = MFCCFeatures(sr=8000, n_mfcc=13, n_mels=26, deltas=1, normalize="peak",
