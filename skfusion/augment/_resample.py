@@ -10,7 +10,7 @@ from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from ..data import ModalityDict
+from ..data import ModalityDict, take_rows
 from ..utils import check_multimodal
 from ..utils._sklearn_compat import HasMethods, Interval, _fit_context
 from ._base import BaseAugmenter
@@ -266,7 +266,7 @@ class AugmentedEstimator(MetaEstimatorMixin, BaseEstimator):
         X_res, y_res = sampler.fit_resample(X, y)
         n_samples = len(sampler.sample_indices_) // (self.n_copies + 1)
         params = {
-            key: _take(value, sampler.sample_indices_) if _is_per_sample(value, n_samples)
+            key: take_rows(value, sampler.sample_indices_) if _is_per_sample(value, n_samples)
             else value
             for key, value in fit_params.items()
         }
@@ -412,9 +412,3 @@ def _is_per_sample(value, n_samples):
         len(value) == n_samples)
 
 
-def _take(value, indices):
-    if isinstance(value, ModalityDict):
-        return value[indices]
-    if hasattr(value, "iloc"):
-        return value.iloc[indices]
-    return np.asarray(value)[indices]

@@ -2,7 +2,7 @@
 
 import importlib
 
-from ._container import ModalityDict
+from ._container import ModalityDict, take_rows
 
 # names whose modules import scikit-learn: loaded on first use to keep `import skfusion` light
 _LAZY = {
@@ -12,7 +12,7 @@ _LAZY = {
     "ModalityTransformer": "._transformer",
 }
 
-__all__ = ["ModalityDict", *_LAZY]
+__all__ = ["ModalityDict", "take_rows", *_LAZY]
 
 
 def __getattr__(name):

@@ -6,7 +6,7 @@ import numbers
 import numpy as np
 from scipy import sparse
 
-__all__ = ["ModalityDict"]
+__all__ = ["ModalityDict", "take_rows"]
 
 
 def _is_frame(value):
@@ -83,10 +83,34 @@ def _n_rows(value):
     return value.shape[0]
 
 
-def _take_rows(value, rows):
-    """Index the rows of one modality (an ndarray, DataFrame, sparse or duck array)."""
-    if _is_pandas(value):
+def take_rows(value, rows):
+    """The rows of one modality, a ModalityDict, a DataFrame, a sparse matrix or an array.
+
+    The one row-indexing helper every skfusion estimator uses, so that a
+    modality of any kind is indexed the same way everywhere.
+
+    Parameters
+    ----------
+    value : ModalityDict, DataFrame or Series, sparse matrix, ndarray, list or duck array
+        Anything with one entry per sample along its first axis.
+    rows : slice or array-like of int
+        The rows to take.
+
+    Returns
+    -------
+    taken : same kind as ``value`` (lists and tuples come back as arrays)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skfusion.data import take_rows
+    >>> take_rows(np.arange(10), [3, 1])
+    array([3, 1])
+    """
+    if _is_pandas(value) and not isinstance(value, dict):
         return value.iloc[rows]
+    if isinstance(value, (list, tuple)):
+        value = _list_to_array(value)
     return value[rows]
 
 
@@ -313,7 +337,7 @@ class ModalityDict(dict):
                 )
         rows = _normalize_rows(key, self.n_samples)
         return self._from_validated(
-            {name: _take_rows(value, rows) for name, value in self.items()}
+            {name: take_rows(value, rows) for name, value in self.items()}
         )
 
     def __setitem__(self, name, value):

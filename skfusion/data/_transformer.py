@@ -7,7 +7,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..utils._sklearn_compat import _BaseComposition
 from ..utils.validation import check_multimodal
-from ._container import ModalityDict
+from ._container import ModalityDict, take_rows
 from ._selector import modality_names, select_modality
 
 __all__ = ["ModalityTransformer"]
@@ -16,7 +16,7 @@ __all__ = ["ModalityTransformer"]
 def _fit_transform_one(transformer, values, present, y):
     rows = np.flatnonzero(present)
     target = None if y is None else np.asarray(y)[rows]
-    out = transformer.fit_transform(_take(values, rows), target)
+    out = transformer.fit_transform(take_rows(values, rows), target)
     return transformer, _refill(out, present)
 
 
@@ -24,11 +24,7 @@ def _transform_one(transformer, values, present):
     rows = np.flatnonzero(present)
     if len(rows) == 0:
         return None
-    return _refill(transformer.transform(_take(values, rows)), present)
-
-
-def _take(values, rows):
-    return values.iloc[rows] if hasattr(values, "iloc") else values[rows]
+    return _refill(transformer.transform(take_rows(values, rows)), present)
 
 
 def _refill(out, present):

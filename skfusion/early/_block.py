@@ -10,7 +10,7 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ..data._container import _is_frame, _is_pandas
+from ..data._container import _is_frame, _is_pandas, take_rows
 from ._scaling import apply_block_scaling, fit_block_scaling
 
 __all__ = ["Flatten", "FittedBlock", "fit_transform_block", "transform_block"]
@@ -157,8 +157,8 @@ def fit_transform_block(name, transformer, X_block, y, missing_mask, *,
             f"block {name!r}: every training sample lacks its modality, so its "
             "transformer cannot be fitted"
         )
-    X_fit = X_block if present is None else _take(X_block, present)
-    y_fit = y if present is None or y is None else _take(y, present)
+    X_fit = X_block if present is None else take_rows(X_block, present)
+    y_fit = y if present is None or y is None else take_rows(y, present)
     if hasattr(transformer, "fit_transform"):
         Xt = transformer.fit_transform(X_fit, y_fit)
     else:
@@ -177,7 +177,7 @@ def transform_block(block, X_block, missing_mask, missing):
     """Transform one block with its fitted state; missing rows get the fill."""
     n_samples = _n_rows(X_block)
     present = _present_rows(block.name, missing_mask, missing)
-    X_in = X_block if present is None else _take(X_block, present)
+    X_in = X_block if present is None else take_rows(X_block, present)
     if present is not None and present.size == 0:
         Xt = np.zeros((0, block.n_features))
     else:
@@ -268,9 +268,3 @@ def _n_rows(value):
     return value.shape[0] if hasattr(value, "shape") else len(value)
 
 
-def _take(value, rows):
-    if _is_pandas(value):
-        return value.iloc[rows]
-    if isinstance(value, (list, tuple)):
-        value = np.asarray(value)
-    return value[rows]

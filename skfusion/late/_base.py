@@ -20,10 +20,10 @@ from sklearn.utils.metadata_routing import (
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import validate_data
 
-from ..data import ModalityDict, modality_names, select_modality
+from ..data import ModalityDict, modality_names, select_modality, take_rows
 from ..utils import check_multimodal
 from ..utils._sklearn_compat import HasMethods, _BaseComposition, _VisualBlock
-from ._cache import MemberJobs, run_jobs, take_rows
+from ._cache import MemberJobs, run_jobs
 
 __all__ = ["_BaseLateFusion"]
 

@@ -15,16 +15,10 @@ import os
 from sklearn.base import clone
 from sklearn.utils.validation import check_memory
 
+from ..data import take_rows
 from ..utils._sklearn_compat import _safe_indexing
 
-__all__ = ["MemberJobs", "member_output", "run_jobs", "take_rows"]
-
-
-def take_rows(value, rows):
-    """Rows of a modality, a ModalityDict, a DataFrame or an array."""
-    if hasattr(value, "modalities"):
-        return value[rows]
-    return _safe_indexing(value, rows)
+__all__ = ["MemberJobs", "member_output", "run_jobs"]
 
 
 def rows_of_params(params, rows, n_samples):
