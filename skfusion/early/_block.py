@@ -11,6 +11,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ..data._container import _is_frame, _is_pandas, take_rows
+from ..late._cache import rows_of_params
 from ._scaling import apply_block_scaling, fit_block_scaling
 
 __all__ = ["Flatten", "FittedBlock", "fit_transform_block", "transform_block"]
@@ -148,8 +149,13 @@ class FittedBlock:
 
 
 def fit_transform_block(name, transformer, X_block, y, missing_mask, *,
-                        scaling, weight, missing, add_indicator):
-    """Fit one block on the rows that hold its modality; return (Xt, FittedBlock)."""
+                        scaling, weight, missing, add_indicator, params):
+    """Fit one block on the rows that hold its modality; return (Xt, FittedBlock).
+
+    ``params`` holds the block's routed metadata by method (``"fit"``,
+    ``"transform"``, ``"fit_transform"``); per-sample arrays among them are
+    cut to the rows that hold the modality, as X and y are.
+    """
     n_samples = _n_rows(X_block)
     present = _present_rows(name, missing_mask, missing)
     if present is not None and present.size == 0:
@@ -160,9 +166,12 @@ def fit_transform_block(name, transformer, X_block, y, missing_mask, *,
     X_fit = X_block if present is None else take_rows(X_block, present)
     y_fit = y if present is None or y is None else take_rows(y, present)
     if hasattr(transformer, "fit_transform"):
-        Xt = transformer.fit_transform(X_fit, y_fit)
+        Xt = transformer.fit_transform(
+            X_fit, y_fit, **_rows_of(params.get("fit_transform", {}), present, n_samples))
     else:
-        Xt = transformer.fit(X_fit, y_fit).transform(X_fit)
+        Xt = transformer.fit(
+            X_fit, y_fit, **_rows_of(params.get("fit", {}), present, n_samples)
+        ).transform(X_fit, **_rows_of(params.get("transform", {}), present, n_samples))
     Xt = _check_output(name, Xt, _n_rows(X_fit))
     block = FittedBlock(name, transformer)
     block.n_features = Xt.shape[1]
@@ -173,21 +182,32 @@ def fit_transform_block(name, transformer, X_block, y, missing_mask, *,
     return _assemble(block, Xt, present, n_samples), block
 
 
-def transform_block(block, X_block, missing_mask, missing):
-    """Transform one block with its fitted state; missing rows get the fill."""
+def transform_block(block, X_block, missing_mask, missing, params):
+    """Transform one block with its fitted state; missing rows get the fill.
+
+    ``params`` is the block's routed ``transform`` metadata.
+    """
     n_samples = _n_rows(X_block)
     present = _present_rows(block.name, missing_mask, missing)
     X_in = X_block if present is None else take_rows(X_block, present)
     if present is not None and present.size == 0:
         Xt = np.zeros((0, block.n_features))
     else:
-        Xt = _check_output(block.name, block.transformer.transform(X_in), _n_rows(X_in))
+        Xt = block.transformer.transform(X_in, **_rows_of(params, present, n_samples))
+        Xt = _check_output(block.name, Xt, _n_rows(X_in))
     if Xt.shape[1] != block.n_features:
         raise ValueError(
             f"block {block.name!r} returned {Xt.shape[1]} features, but "
             f"{block.n_features} at fit"
         )
     return _assemble(block, Xt, present, n_samples)
+
+
+def _rows_of(params, present, n_samples):
+    """The metadata of the rows that hold the modality (all of them when ``present`` is None)."""
+    if present is None or not params:
+        return params
+    return rows_of_params(params, present, n_samples)
 
 
 def _present_rows(name, missing_mask, missing):

@@ -6,8 +6,10 @@ from time import perf_counter
 
 import numpy as np
 from scipy import sparse
+from sklearn import get_config
 from sklearn.base import TransformerMixin, clone
 from sklearn.utils import Bunch, get_tags
+from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping, process_routing
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -264,7 +266,7 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
         return self
 
     # -- fit / transform ----------------------------------------------------
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, **params):
         """Fit every block on the samples that hold its modality.
 
         Parameters
@@ -273,16 +275,22 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
             The input; a plain dict of modalities is converted.
         y : array-like of shape (n_samples,), default=None
             Targets, passed to the blocks' transformers.
+        **params : dict
+            Metadata (such as ``sample_weight``) for the blocks' transformers'
+            ``fit`` and ``transform``, each routed to the blocks that request
+            it. Only with ``sklearn.set_config(enable_metadata_routing=True)``;
+            see :meth:`fit_transform`.
 
         Returns
         -------
         self : EarlyFusion
         """
-        self.fit_transform(X, y)
+        _check_routing_enabled(self, "fit", params)
+        self.fit_transform(X, y, **params)
         return self
 
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit_transform(self, X, y=None):
+    def fit_transform(self, X, y=None, **params):
         """Fit every block, transform X and concatenate the balanced blocks.
 
         Parameters
@@ -291,15 +299,25 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
             The input; a plain dict of modalities is converted.
         y : array-like of shape (n_samples,), default=None
             Targets, passed to the blocks' transformers.
+        **params : dict
+            Metadata for the blocks' transformers, as in ColumnTransformer:
+            only with ``sklearn.set_config(enable_metadata_routing=True)``,
+            and each transformer receives what it requested
+            (``StandardScaler().set_fit_request(sample_weight=True)``).
+            Per-sample metadata are cut to the samples that hold the block's
+            modality, as X is. They reach the transformers only:
+            ``block_scaling`` and the missing-row fill are unweighted.
 
         Returns
         -------
         Xt : ndarray or sparse matrix of shape (n_samples, n_features_out)
         """
+        _check_routing_enabled(self, "fit_transform", params)
         X = self._check_input(X, reset=True)
         blocks = self._resolve_blocks(X)
         self._record_modalities(X, blocks)
         self._check_block_weights([name for name, _, _ in blocks])
+        routed = process_routing(self, "fit_transform", **params)
         active = [(n, t, m) for n, t, m in blocks if not _is_drop(t)]
         results = Parallel(n_jobs=self.n_jobs)(
             delayed(_timed_fit)(
@@ -312,6 +330,7 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
                 weight=(self.block_weights or {}).get(name, 1.0),
                 missing=self.missing,
                 add_indicator=self.add_indicator,
+                params=routed[name],
                 verbose=self.verbose,
                 position=(i, len(active)),
             )
@@ -322,7 +341,7 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
         self._record_fit(blocks, Xs)
         return self._hstack(Xs, X.shape[0])
 
-    def transform(self, X):
+    def transform(self, X, **params):
         """Transform X by each fitted block and concatenate the balanced blocks.
 
         Parameters
@@ -330,13 +349,18 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
         X : ModalityDict, DataFrame, array-like or sparse matrix
             The same modalities (or columns) as at fit, with the same shapes
             apart from the number of samples.
+        **params : dict
+            Metadata for the blocks' transformers' ``transform``, routed to
+            those that request it; only with metadata routing enabled.
 
         Returns
         -------
         Xt : ndarray or sparse matrix of shape (n_samples, n_features_out)
         """
         check_is_fitted(self)
+        _check_routing_enabled(self, "transform", params)
         X = self._check_input(X, reset=False)
+        routed = process_routing(self, "transform", **params)
         modalities = {name: modality for name, _, modality in self.transformers_}
         Xs = Parallel(n_jobs=self.n_jobs)(
             delayed(transform_block)(
@@ -344,10 +368,35 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
                 select_modality(X, modalities[block.name]),
                 self._missing_mask(X, modalities[block.name]),
                 self.missing,
+                routed[block.name].get("transform", {}),
             )
             for block in self._fitted_blocks
         )
         return self._hstack(Xs, X.shape[0])
+
+    def get_metadata_routing(self):
+        """Route metadata to the blocks' transformers, as ColumnTransformer does.
+
+        Every block's transformer (and the remainder's, when ``remainder`` is
+        not ``"drop"``) is routed what it requests: ``fit`` and
+        ``fit_transform`` metadata go to its ``fit_transform`` (or to its
+        ``fit`` and ``transform`` when it has no ``fit_transform``),
+        ``transform`` metadata to its ``transform``.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            The routing information, read by
+            :func:`~sklearn.utils.metadata_routing.process_routing`.
+        """
+        router = MetadataRouter(owner=self)
+        blocks = list(self.transformers)
+        if self.remainder != "drop":
+            blocks.append(("remainder", self.remainder, None))
+        for name, transformer, _ in blocks:
+            router.add(method_mapping=_block_method_mapping(transformer),
+                       **{name: transformer})
+        return router
 
     def get_feature_names_out(self, input_features=None):
         """Output feature names, ``<block>__<feature>``.
@@ -559,6 +608,30 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
             return [t for _, t, _ in self.transformers] + [self.remainder]
         except (TypeError, ValueError):
             return []
+
+
+def _check_routing_enabled(owner, method, params):
+    """Metadata need routing switched on, as in ColumnTransformer."""
+    if params and not get_config()["enable_metadata_routing"]:
+        raise ValueError(
+            f"Passing extra keyword arguments to {type(owner).__name__}.{method} is only "
+            "supported if enable_metadata_routing=True, which you can set using "
+            "`sklearn.set_config`; then request the metadata on the blocks' "
+            "transformers (StandardScaler().set_fit_request(sample_weight=True)). "
+            f"Extra parameters passed are: {sorted(params)}"
+        )
+
+
+def _block_method_mapping(transformer):
+    """How EarlyFusion's methods call one block's transformer."""
+    mapping = MethodMapping()
+    if hasattr(transformer, "fit_transform"):
+        mapping.add(caller="fit", callee="fit_transform")
+        mapping.add(caller="fit_transform", callee="fit_transform")
+    else:
+        for caller in ("fit", "fit_transform"):
+            mapping.add(caller=caller, callee="fit").add(caller=caller, callee="transform")
+    return mapping.add(caller="transform", callee="transform")
 
 
 def _fresh(transformer, modality):
