@@ -162,6 +162,13 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
     image after fitting on 28x28 ones), and a ValueError naming the block
     when a transformer returns the wrong number of rows.
 
+    Metadata are routed as in ColumnTransformer: with
+    ``sklearn.set_config(enable_metadata_routing=True)``, a ``sample_weight``
+    given to ``fit`` reaches the blocks whose transformers request it
+    (``StandardScaler().set_fit_request(sample_weight=True)``), cut to the
+    samples that hold the block's modality; without routing, metadata raise a
+    ValueError. See :meth:`get_metadata_routing`.
+
     Examples
     --------
     >>> import numpy as np
@@ -285,7 +292,7 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
         -------
         self : EarlyFusion
         """
-        _check_routing_enabled(self, "fit", params)
+        _refuse_metadata_without_routing(self, "fit", params)
         self.fit_transform(X, y, **params)
         return self
 
@@ -312,7 +319,7 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
         -------
         Xt : ndarray or sparse matrix of shape (n_samples, n_features_out)
         """
-        _check_routing_enabled(self, "fit_transform", params)
+        _refuse_metadata_without_routing(self, "fit_transform", params)
         X = self._check_input(X, reset=True)
         blocks = self._resolve_blocks(X)
         self._record_modalities(X, blocks)
@@ -358,7 +365,7 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
         Xt : ndarray or sparse matrix of shape (n_samples, n_features_out)
         """
         check_is_fitted(self)
-        _check_routing_enabled(self, "transform", params)
+        _refuse_metadata_without_routing(self, "transform", params)
         X = self._check_input(X, reset=False)
         routed = process_routing(self, "transform", **params)
         modalities = {name: modality for name, _, modality in self.transformers_}
@@ -610,7 +617,7 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
             return []
 
 
-def _check_routing_enabled(owner, method, params):
+def _refuse_metadata_without_routing(owner, method, params):
     """Metadata need routing switched on, as in ColumnTransformer."""
     if params and not get_config()["enable_metadata_routing"]:
         raise ValueError(
