@@ -61,26 +61,24 @@ class RandomShift:
 
     def __call__(self, batch):
         spatial = 2 if batch.ndim >= 4 else 1
-        out = torch.zeros_like(batch)
+        # drawn on the batch's device: the shifts never leave it (no per-sample loop)
         shifts = torch.randint(-self.max_shift, self.max_shift + 1,
-                               (batch.shape[0], spatial)).tolist()
-        for i, shift in enumerate(shifts):
-            out[i] = _shift(batch[i], shift)
-        return out
+                               (batch.shape[0], spatial), device=batch.device)
+        for k in range(spatial):
+            batch = _shift_along(batch, batch.ndim - spatial + k, shifts[:, k])
+        return batch
 
     def __repr__(self):
         return f"RandomShift(max_shift={self.max_shift})"
 
 
-def _shift(sample, shifts):
-    """Shift the last ``len(shifts)`` axes of one sample, filling with zeros."""
-    out = torch.zeros_like(sample)
-    src, dst = [slice(None)] * sample.ndim, [slice(None)] * sample.ndim
-    for k, s in enumerate(shifts):
-        axis = sample.ndim - len(shifts) + k
-        size = sample.shape[axis]
-        s = max(-size, min(size, s))
-        src[axis] = slice(max(0, -s), size - max(0, s))
-        dst[axis] = slice(max(0, s), size - max(0, -s))
-    out[tuple(dst)] = sample[tuple(src)]
-    return out
+def _shift_along(batch, axis, shifts):
+    """Shift each sample along ``axis`` by its own number of steps, filling with zeros."""
+    size = batch.shape[axis]
+    shape = [batch.shape[0]] + [1] * (batch.ndim - 1)
+    shape[axis] = size
+    # output step j of sample i reads input step j - shifts[i]
+    source = (torch.arange(size, device=batch.device) - shifts[:, None]).view(shape)
+    outside = (source < 0) | (source >= size)
+    shifted = torch.gather(batch, axis, source.clamp(0, size - 1).expand(batch.shape))
+    return shifted.masked_fill(outside, 0)

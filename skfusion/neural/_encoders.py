@@ -1,6 +1,7 @@
 """Per-modality encoders: each maps one modality's batch to ``out_features`` numbers."""
 
 import copy
+import math
 
 import torch
 from torch import nn
@@ -250,6 +251,7 @@ class GRUEncoder(nn.Module):
         """
         x = x.transpose(1, 2)
         if lengths is None:
+            # pack_padded_sequence takes its lengths on the CPU, whatever x's device
             lengths = torch.full((x.shape[0],), x.shape[1], dtype=torch.int64)
         packed = nn.utils.rnn.pack_padded_sequence(
             x, lengths.cpu(), batch_first=True, enforce_sorted=False)
@@ -302,9 +304,9 @@ class EmbeddingBagEncoder(nn.Module):
 
 def _time_mask(x, lengths):
     """(batch, 1, time) float mask of the valid time steps."""
-    steps = torch.arange(x.shape[2], device=x.device)
     if lengths is None:
-        return torch.ones(x.shape[0], 1, x.shape[2], device=x.device)
+        return x.new_ones(x.shape[0], 1, x.shape[2])
+    steps = torch.arange(x.shape[2], device=x.device)
     return (steps[None, :] < lengths[:, None]).to(x.dtype)[:, None, :]
 
 
@@ -356,7 +358,7 @@ def make_encoder(name, choice, spec, out_features, *, batch_norm=True):
     shape = spec["shape"]
     choice = choice or _DEFAULT_FOR_LAYOUT[spec["layout"]]
     if choice == "mlp":
-        return MLPEncoder(int(torch.tensor(shape).prod()), out_features, batch_norm=batch_norm)
+        return MLPEncoder(math.prod(shape), out_features, batch_norm=batch_norm)
     if choice == "cnn":
         return ConvEncoder(shape[0], out_features, batch_norm=batch_norm)
     if choice == "cnn1d":
@@ -377,7 +379,9 @@ _DEFAULT_FOR_LAYOUT = {"vector": "mlp", "image": "cnn", "sequence": "cnn1d",
 
 def _wrap_user_module(name, module, spec, out_features):
     dtype = torch.int64 if spec["layout"] == "tokens" else torch.float32
-    probe = torch.zeros((2, *spec["shape"]), dtype=dtype)
+    # probe on the module's own device: a module already moved to a GPU works too
+    device = next((t.device for t in (*module.parameters(), *module.buffers())), "cpu")
+    probe = torch.zeros((2, *spec["shape"]), dtype=dtype, device=device)
     was_training = module.training
     module.eval()
     try:

@@ -150,7 +150,7 @@ class _BaseFusionNet(BaseEstimator):
         self.modalities_ = X.modalities
         self.converter_ = ModalityConverter(self._layouts(X), scale=self.scale).fit(X)
         self.net_ = self._build_net(n_outputs)
-        with _torch_seed(self.random_state):
+        with _torch_seed(self.random_state, self.net_.device):
             self.net_.fit(self.converter_.transform(X), y)
         return self
 
@@ -495,13 +495,21 @@ def _resolve_device(device):
 
 
 @contextlib.contextmanager
-def _torch_seed(random_state):
-    """Seed torch for a reproducible fit, restoring its global random state after."""
+def _torch_seed(random_state, device):
+    """Seed torch for a reproducible fit on ``device``, restoring its random state after.
+
+    A CPU fit seeds (and restores) the CPU generator only: it never initialises
+    CUDA nor changes the CUDA generators. A CUDA fit seeds the CPU generator
+    (batch order, augmentation shifts) and the CUDA ones (dropout, noise).
+    """
     if random_state is None:
         yield
         return
     seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
-    devices = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
+    on_cuda = torch.device(device).type == "cuda"
+    devices = list(range(torch.cuda.device_count())) if on_cuda else []
     with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(seed)
+        torch.default_generator.manual_seed(seed)
+        if on_cuda:
+            torch.cuda.manual_seed_all(seed)
         yield

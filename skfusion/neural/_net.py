@@ -44,10 +44,31 @@ class FusionSkorchNet(NeuralNet):
         output, aux, present = y_pred
         loss = super().get_loss(output, y_true, X=X, training=training)
         y_true = to_tensor(y_true, device=self.device)
-        aux_losses = [self.criterion_(aux[rows, i], y_true[rows])
-                      for i in range(aux.shape[1])
-                      if (rows := present[:, i] > 0).any()]
-        return loss + self.aux_loss_weight * torch.stack(aux_losses).mean()
+        return loss + self.aux_loss_weight * self._aux_loss(aux, y_true, present)
+
+    def _aux_loss(self, aux, y_true, present):
+        """Mean over the modalities in the batch of each one's loss on the rows that have it.
+
+        Masked arithmetic instead of boolean row selection: no data-dependent
+        shapes, hence no host-device synchronisation per batch on a GPU.
+        """
+        losses = torch.stack([self._per_row_loss(aux[:, i], y_true)
+                              for i in range(aux.shape[1])], dim=1)
+        present = present.to(losses.dtype)
+        rows = present.sum(dim=0)
+        per_modality = (losses * present).sum(dim=0) / rows.clamp(min=1)
+        in_batch = (rows > 0).to(losses.dtype)
+        return (per_modality * in_batch).sum() / in_batch.sum().clamp(min=1)
+
+    def _per_row_loss(self, output, target):
+        """The criterion of each row (averaged over a row's targets for regression)."""
+        reduction = self.criterion_.reduction
+        self.criterion_.reduction = "none"
+        try:
+            loss = self.criterion_(output, target)
+        finally:
+            self.criterion_.reduction = reduction
+        return loss.reshape(len(loss), -1).mean(dim=1)
 
     def predict(self, X):
         """Class indices for a classification criterion, else the outputs.
