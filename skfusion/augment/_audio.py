@@ -4,7 +4,9 @@ import numbers
 
 import numpy as np
 
+from ..data._container import _object_array
 from ..utils._sklearn_compat import Interval
+from ..utils.validation import check_waveform
 from ._base import BaseAugmenter, symmetric
 
 __all__ = ["AudioAugmenter"]
@@ -82,6 +84,8 @@ class AudioAugmenter(BaseAugmenter):
     def _check_values(self, values):
         if self.pitch and self.sr is None:
             raise ValueError("AudioAugmenter(pitch=...) needs the sample rate: pass sr=...")
+        if isinstance(values, (list, tuple)):
+            values = _object_array(values)
         values = np.asarray(values) if not isinstance(values, np.ndarray) else values
         if values.ndim == 2 and values.dtype.kind in "iuf":
             if self.speed:
@@ -96,11 +100,14 @@ class AudioAugmenter(BaseAugmenter):
                 f"numeric array); got dtype {values.dtype} and shape {values.shape}"
             )
         for i, clip in enumerate(values):
-            if clip is not None and (np.ndim(clip) != 1 or np.asarray(clip).dtype.kind not in "iuf"):
+            if clip is None:
+                continue
+            if np.ndim(clip) != 1 or np.asarray(clip).dtype.kind not in "iuf":
                 raise ValueError(
-                    f"AudioAugmenter expects each clip to be a 1-D numeric waveform; clip {i} "
-                    f"has shape {np.shape(clip)}"
+                    f"AudioAugmenter expects each clip to be a 1-D real numeric waveform; "
+                    f"clip {i} has shape {np.shape(clip)} and dtype {np.asarray(clip).dtype}"
                 )
+            check_waveform(clip, index=i, who="AudioAugmenter")
         return values
 
     def _augment_one(self, clip, rng):

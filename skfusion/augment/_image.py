@@ -73,6 +73,15 @@ class ImageAugmenter(BaseAugmenter):
                 "ImageAugmenter expects numeric images of shape (n_samples, height, width"
                 f"[, channels]); got dtype {values.dtype} and shape {values.shape}"
             )
+        if values.dtype.kind == "f" and len(values):
+            finite = np.isfinite(values.reshape(len(values), -1))
+            missing = np.isnan(values.reshape(len(values), -1)).all(axis=1)
+            bad = np.flatnonzero(~finite.all(axis=1) & ~missing)
+            if bad.size:
+                raise ValueError(
+                    f"ImageAugmenter got NaN or infinite pixels in {bad.size} image(s) that "
+                    f"are not missing (first: image {bad[0]}); a missing image is all NaN"
+                )
         return values
 
     def _augment_one(self, image, rng):

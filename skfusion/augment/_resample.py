@@ -11,7 +11,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from ..data import ModalityDict, take_rows
-from ..utils import check_multimodal
+from ..utils.validation import check_multimodal, check_n_targets, naming_modality
 from ..utils._sklearn_compat import HasMethods, Interval, _fit_context
 from ._base import BaseAugmenter
 
@@ -113,6 +113,7 @@ class ModalityAugmenter(BaseEstimator):
         rng = check_random_state(self.random_state)
         if isinstance(self.augmenters, Mapping):
             X = check_multimodal(X, modalities=list(self.augmenters), estimator=self)
+            y = _check_targets(X, y, self)
             copies = [self._augment_dict(X, rng) for _ in range(self.n_copies)]
             X_res = ModalityDict.concat([X, *copies])
         else:
@@ -127,17 +128,22 @@ class ModalityAugmenter(BaseEstimator):
                     "augmenters={modality: augmenter} to say which modality it alters"
                 )
             X = self.augmenters._check_values(X)
+            y = _check_targets(X, y, self)
             copies = [self.augmenters.augment(X, rng) for _ in range(self.n_copies)]
             X_res = _concat_arrays([X, *copies])
         n_samples = X.shape[0]
         self.sample_indices_ = np.tile(np.arange(n_samples), self.n_copies + 1)
-        return X_res, _repeat_targets(y, n_samples, self.n_copies)
+        return X_res, None if y is None else np.concatenate([y] * (self.n_copies + 1), axis=0)
 
     def _augment_dict(self, X, rng):
         items = {}
         for name, value in X.items():
             augmenter = self.augmenters.get(name)
-            items[name] = value if augmenter is None else augmenter.augment(value, rng)
+            if augmenter is None:
+                items[name] = value
+                continue
+            with naming_modality(name):
+                items[name] = augmenter.augment(value, rng)
         return ModalityDict(items)
 
     def __sklearn_tags__(self):
@@ -155,13 +161,8 @@ def _concat_arrays(parts):
     return np.concatenate(parts, axis=0)
 
 
-def _repeat_targets(y, n_samples, n_copies):
-    if y is None:
-        return None
-    y = np.asarray(y)
-    if len(y) != n_samples:
-        raise ValueError(f"y has {len(y)} samples but X has {n_samples}")
-    return np.concatenate([y] * (n_copies + 1), axis=0)
+def _check_targets(X, y, sampler):
+    return None if y is None else check_n_targets(X, y, estimator=sampler)
 
 
 def _estimator_has(method):

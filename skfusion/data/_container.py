@@ -545,7 +545,8 @@ def _concat_values(values):
 
 
 def _check_lengths(items):
-    lengths = {name: _n_rows(value) for name, value in items.items()}
+    lengths = {name: _n_rows(value) if hasattr(value, "shape") else len(value)
+               for name, value in items.items()}
     if len(set(lengths.values())) > 1:
         listing = ", ".join(f"{name!r}: {n}" for name, n in lengths.items())
         raise ValueError(

@@ -7,7 +7,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from ._container import ModalityDict, _is_frame
+from ._container import ModalityDict, _check_lengths, _is_frame
 
 __all__ = ["ModalitySelector", "select_modality", "modality_names"]
 
@@ -100,6 +100,10 @@ def _select_from_mapping(X, modality):
             f"modality {absent[0]!r} is not in X; the modalities are "
             f"{', '.join(map(repr, X.keys()))}"
         )
+    if not isinstance(X, ModalityDict):
+        # a plain dict is not checked on construction: never select from misaligned rows
+        _check_lengths({name: value for name, value in X.items()
+                        if hasattr(value, "shape") or hasattr(value, "__len__")})
     if isinstance(modality, str):
         return dict.__getitem__(X, modality) if isinstance(X, dict) else X[modality]
     if not names:

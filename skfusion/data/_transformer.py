@@ -6,25 +6,28 @@ from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._sklearn_compat import _BaseComposition
-from ..utils.validation import check_multimodal
+from ..utils.validation import check_multimodal, check_n_targets, naming_modality
 from ._container import ModalityDict, take_rows
 from ._selector import modality_names, select_modality
 
 __all__ = ["ModalityTransformer"]
 
 
-def _fit_transform_one(transformer, values, present, y):
+def _fit_transform_one(transformer, modality, values, present, y):
     rows = np.flatnonzero(present)
-    target = None if y is None else np.asarray(y)[rows]
-    out = transformer.fit_transform(take_rows(values, rows), target)
+    target = None if y is None else take_rows(y, rows)
+    with naming_modality(modality):
+        out = transformer.fit_transform(take_rows(values, rows), target)
     return transformer, _refill(out, present)
 
 
-def _transform_one(transformer, values, present):
+def _transform_one(transformer, modality, values, present):
     rows = np.flatnonzero(present)
     if len(rows) == 0:
         return None
-    return _refill(transformer.transform(take_rows(values, rows)), present)
+    with naming_modality(modality):
+        out = transformer.transform(take_rows(values, rows))
+    return _refill(out, present)
 
 
 def _refill(out, present):
@@ -158,11 +161,13 @@ class ModalityTransformer(TransformerMixin, _BaseComposition):
         """
         self._check()
         X = check_multimodal(X, estimator=self)
+        if y is not None:
+            y = check_n_targets(X, y, estimator=self)
         self.modalities_in_ = list(X.modalities)
         inputs = list(self._inputs(X, self.transformers))
         results = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_transform_one)(clone(trans), values, present, y)
-            for _, trans, _, values, present in inputs
+            delayed(_fit_transform_one)(clone(trans), modality, values, present, y)
+            for _, trans, modality, values, present in inputs
         )
         self.transformers_ = [(name, fitted, mod)
                               for (name, _, mod, _, _), (fitted, _) in zip(inputs, results)]
@@ -198,7 +203,7 @@ class ModalityTransformer(TransformerMixin, _BaseComposition):
         X = check_multimodal(X, modalities=self.modalities_in_, estimator=self)
         outputs = []
         for _, trans, modality, values, present in self._inputs(X, self.transformers_):
-            out = _transform_one(trans, values, present)
+            out = _transform_one(trans, modality, values, present)
             if out is None:
                 raise ValueError(f"no sample of X has modality {modality!r}")
             outputs.append(out)

@@ -16,6 +16,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
+from ..utils.validation import check_waveform
 from ._base import as_object_rows, import_optional, map_chunks
 
 __all__ = ["LogMelFeatures", "MFCCFeatures"]
@@ -54,7 +55,9 @@ class _BaseAudioFeatures(TransformerMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_samples,)
             A 1-D object array of 1-D waveforms (int16 or float; ``None``
-            for a missing clip), or a 2-D numeric array of equal-length clips.
+            or an all-NaN clip for a missing one; other NaN samples are read
+            as silence), or a 2-D numeric array of equal-length clips. Empty
+            clips and infinite samples are errors.
         y : None
             Ignored.
 
@@ -135,23 +138,22 @@ class _BaseAudioFeatures(TransformerMixin, BaseEstimator):
 
     # -- steps ----------------------------------------------------------------
     def _check_clips(self, X, *, reset):
+        name = type(self).__name__
         if not _is_clip_list(X):
+            _check_clip_array(name, X)
             # equal-length clips as rows: scikit-learn's checks and messages
             X = validate_data(self, X, reset=reset, dtype="numeric",
                               ensure_all_finite="allow-nan")
-        clips = as_object_rows(X, type(self).__name__)
-        if reset and len(clips) == 0:
-            raise ValueError(f"{type(self).__name__} needs at least one clip, got 0")
+        clips = as_object_rows(X, name)
+        if len(clips) == 0:
+            raise ValueError(f"{name} needs at least one clip, got 0")
+        checked = None
         for i, clip in enumerate(clips):
-            if clip is None:
-                continue
-            clip = np.asarray(clip)  # lists are read, never written back into X
-            if clip.ndim != 1 or clip.dtype.kind not in "biuf":
-                raise ValueError(
-                    f"{type(self).__name__} expects each clip to be a 1-D numeric (mono) "
-                    f"waveform; clip {i} has dtype {clip.dtype} and shape {clip.shape}"
-                )
-        return clips
+            if clip is not None and check_waveform(clip, index=i, who=name) is None:
+                # an all-NaN clip is a missing one, as ModalityDict.is_missing says
+                checked = clips.copy() if checked is None else checked
+                checked[i] = None
+        return clips if checked is None else checked
 
     def _transform_chunk(self, clips):
         width = self._n_rows()
@@ -460,6 +462,21 @@ class LogMelFeatures(_BaseAudioFeatures):
 
     def _coefficients(self, y):
         return self._log_mel(y)
+
+
+def _check_clip_array(name, X):
+    """A clear error for arrays that cannot hold one clip per sample."""
+    ndim = getattr(X, "ndim", None)
+    if ndim is None or ndim == 2:
+        return
+    dtype = X.dtype
+    hint = ("; Reshape your data: a single clip goes in a 1-D object array of length 1"
+            if ndim == 1 and dtype.kind in "biuf" else "")
+    raise ValueError(
+        f"{name} expects one clip per sample: a 1-D object array of 1-D waveforms or "
+        f"a 2-D numeric array of equal-length clips; got an array of dtype {dtype} "
+        f"and shape {X.shape}{hint}"
+    )
 
 
 def _is_clip_list(X):

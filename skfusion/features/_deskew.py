@@ -91,7 +91,7 @@ class DeskewImages(_BaseImageFeatures):
         -------
         self : DeskewImages
         """
-        self._check_gray(self._check_images(X, reset=True))
+        self._check_no_partial_nan(self._check_gray(self._check_images(X, reset=True)))
         return self
 
     def transform(self, X):
@@ -109,6 +109,7 @@ class DeskewImages(_BaseImageFeatures):
         """
         check_is_fitted(self)
         X = self._check_gray(self._check_images(X, reset=False))
+        self._check_no_partial_nan(X)
         out = np.full(X.shape, np.nan)
         for i, image in enumerate(X):
             if not np.isnan(image).all():

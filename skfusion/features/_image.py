@@ -26,8 +26,11 @@ class _BaseImageFeatures(TransformerMixin, BaseEstimator):
     """Validation shared by the image feature extractors."""
 
     def _check_images(self, X, *, reset):
+        _check_image_dtype(self, X)
         shape = getattr(X, "shape", None)
-        if not reset and shape is not None and len(shape) > 2:
+        if not reset and shape is not None and (
+                len(shape) > 2 or (len(shape) == 2 and len(self.image_shape_) > 1)):
+            # images fitted as images: say so; flattened ones get scikit-learn's message
             self._check_image_shape(tuple(shape[1:]))
         X = validate_data(
             self, X, reset=reset, allow_nd=True, dtype="numeric",
@@ -49,6 +52,20 @@ class _BaseImageFeatures(TransformerMixin, BaseEstimator):
             raise ValueError(
                 f"{type(self).__name__} was fitted on images of shape {self.image_shape_} "
                 f"(height, width[, channels]); got images of shape {shape}"
+                f"{_shape_hint(shape, self.image_shape_)}"
+            )
+
+    def _check_no_partial_nan(self, X):
+        """Reject NaN pixels in images that are not entirely NaN (missing)."""
+        if X.dtype.kind != "f":
+            return
+        nan = np.isnan(X.reshape(X.shape[0], -1))
+        partial = np.flatnonzero(nan.any(axis=1) & ~nan.all(axis=1))
+        if partial.size:
+            raise ValueError(
+                f"{type(self).__name__} got NaN pixels in {partial.size} image(s) that are "
+                f"not missing (first: image {partial[0]}); a missing image is all NaN. "
+                "Impute the pixels or blank the whole image"
             )
 
     def __sklearn_tags__(self):
@@ -56,6 +73,34 @@ class _BaseImageFeatures(TransformerMixin, BaseEstimator):
         tags.input_tags.allow_nan = True
         tags.transformer_tags.preserves_dtype = []
         return tags
+
+
+def _check_image_dtype(estimator, X):
+    """Clear errors for complex images and for 1-D object arrays of images."""
+    dtype = getattr(X, "dtype", None)
+    if dtype is None:
+        return
+    name = type(estimator).__name__
+    if dtype.kind == "c":
+        raise ValueError(
+            f"Complex data not supported: {name} expects real-valued images, got "
+            f"dtype {dtype}"
+        )
+    if dtype == object and getattr(X, "ndim", 0) == 1:
+        raise ValueError(
+            f"{name} expects one numeric array of images of shape (n_samples, height, "
+            f"width[, channels]); got a 1-D object array of {len(X)} entries (stack "
+            "equal-size images with np.stack, or resize them first)"
+        )
+
+
+def _shape_hint(shape, fitted):
+    """What a wrong image shape probably means."""
+    if shape == (int(np.prod(fitted)),):
+        return f" (flattened images? reshape them to (n_samples, {', '.join(map(str, fitted))}))"
+    if shape == tuple(fitted[1:]):
+        return " (a single image? pass it as image[np.newaxis])"
+    return ""
 
 
 def _to_float(X, scale):
@@ -332,6 +377,7 @@ class HOGFeatures(_BaseImageFeatures):
         """
         import_optional("skimage.feature", "image", "HOGFeatures")
         X = self._as_images(self._check_images(X, reset=True))
+        self._check_no_partial_nan(X)
         height, width = X.shape[1:3]
         if self.pixels_per_cell == "auto":
             self.pixels_per_cell_ = (_auto_cell(height), _auto_cell(width))
@@ -362,6 +408,7 @@ class HOGFeatures(_BaseImageFeatures):
         """
         check_is_fitted(self)
         X = self._as_images(self._check_images(X, reset=False)).astype(np.float64)
+        self._check_no_partial_nan(X)
         missing = _missing_rows(X)
         out = np.full((X.shape[0], self._n_features_out), np.nan)
         if (~missing).any():

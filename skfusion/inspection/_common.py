@@ -8,19 +8,14 @@ from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.metrics import check_scoring
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils import check_multimodal
+from ..utils.validation import check_multimodal, check_n_targets
 
 
 def check_inspection_inputs(estimator, X, y):
     """Check that ``estimator`` is fitted and that X (a ModalityDict) and y align."""
     check_is_fitted(estimator)
     X = check_multimodal(X, estimator=estimator)
-    y = np.asarray(y)
-    if y.ndim == 0 or y.shape[0] != X.n_samples:
-        raise ValueError(
-            f"y has {y.shape[0] if y.ndim else 0} samples but X has {X.n_samples}"
-        )
-    return X, y
+    return X, check_n_targets(X, y)
 
 
 def check_positive_int(value, name):

@@ -1,7 +1,9 @@
 """Checks of a multimodal X against what an estimator expects or saw at fit."""
 
+import contextlib
 from collections.abc import Mapping
 
+import numpy as np
 from scipy import sparse
 
 from ..data import ModalityDict
@@ -43,7 +45,8 @@ def check_multimodal(X, *, modalities=None, estimator=None):
     who = _name(estimator)
     if not isinstance(X, Mapping) or sparse.issparse(X):
         raise TypeError(
-            f"{who}expects a skfusion.ModalityDict of modalities, got {type(X).__name__}"
+            f"{who or 'check_multimodal '}expects a skfusion.ModalityDict of modalities (a mapping of "
+            f"modality names to arrays), got {type(X).__name__}"
         )
     if not isinstance(X, ModalityDict):
         X = ModalityDict(dict(X.items()))
@@ -55,6 +58,120 @@ def check_multimodal(X, *, modalities=None, estimator=None):
                 f"{', '.join(map(repr, X.modalities))}"
             )
     return X
+
+
+def check_n_targets(X, y, *, estimator=None):
+    """Return y as an array, checking that it has one entry per sample of X.
+
+    Parameters
+    ----------
+    X : ModalityDict or array-like
+        The samples (anything with ``shape[0]`` or ``len``).
+    y : array-like
+        The targets.
+    estimator : estimator or str, default=None
+        Named in the error message.
+
+    Returns
+    -------
+    y : ndarray
+
+    Raises
+    ------
+    ValueError
+        If y is a scalar or its first axis is not X's number of samples.
+    """
+    n_samples = X.shape[0] if hasattr(X, "shape") else len(X)
+    y = np.asarray(y)
+    n_targets = y.shape[0] if y.ndim else 0
+    if n_targets != n_samples:
+        raise ValueError(
+            f"{_name(estimator)}y has {n_targets} samples but X has {n_samples}; "
+            "they must have one row per sample"
+        )
+    return y
+
+
+def check_waveform(clip, *, index, who):
+    """Return one clip as an array, or None when it is all NaN (a missing clip).
+
+    Parameters
+    ----------
+    clip : array-like
+        One waveform.
+    index : int
+        Its position in the modality, named in errors.
+    who : str
+        The estimator or augmenter, named in errors.
+
+    Returns
+    -------
+    clip : ndarray or None
+
+    Raises
+    ------
+    ValueError
+        If the clip is not a 1-D real numeric array, is empty, or has
+        infinite samples. NaN samples in a clip that is not all NaN are
+        left to the caller (the feature extractors read them as silence).
+    """
+    clip = np.asarray(clip)  # lists are read, never written back into X
+    if clip.ndim != 1 or clip.dtype.kind not in "biuf":
+        raise ValueError(
+            f"{who} expects each clip to be a 1-D numeric (mono) waveform; clip {index} "
+            f"has dtype {clip.dtype} and shape {clip.shape}"
+        )
+    if clip.size == 0:
+        raise ValueError(f"{who}: clip {index} is empty (0 samples); mark a missing clip "
+                         "with None")
+    if clip.dtype.kind == "f" and not np.isfinite(clip).all():
+        if np.isnan(clip).all():
+            return None
+        if np.isinf(clip).any():
+            raise ValueError(
+                f"{who}: clip {index} has {int(np.isinf(clip).sum())} infinite samples; "
+                "a missing clip is None (or all NaN)"
+            )
+    return clip
+
+
+@contextlib.contextmanager
+def naming_modality(modality):
+    """Name ``modality`` in the ValueError or TypeError raised inside the block.
+
+    Composite estimators wrap the calls of a per-modality step (a feature
+    extractor, a member model) in it, so that an error the step raises about
+    its input, which only knows "X", says which modality of the ModalityDict
+    it was: ``modality 'image': PixelFeatures was fitted on images of shape
+    (8, 8); got images of shape (64,)``. The exception keeps its type and
+    traceback; messages that already name the modality, and NotFittedError,
+    pass unchanged.
+
+    Parameters
+    ----------
+    modality : str, list of str or other selection
+        What the step reads, as :func:`~skfusion.data.select_modality` takes it.
+        Selections that are not by name (columns, callables, None) are not named.
+
+    Yields
+    ------
+    None
+    """
+    try:
+        yield
+    except (ValueError, TypeError) as exc:
+        from sklearn.exceptions import NotFittedError
+
+        from ..data import modality_names
+
+        names = modality_names(modality)
+        message = exc.args[0] if exc.args else None
+        if (names and isinstance(message, str) and not isinstance(exc, NotFittedError)
+                and not any(repr(name) in message for name in names)):
+            label = (f"modality {names[0]!r}" if len(names) == 1
+                     else f"modalities {names}")
+            exc.args = (f"{label}: {message}", *exc.args[1:])
+        raise
 
 
 def _name(estimator):

@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from ...data import modality_names, select_modality
-from ...utils import check_multimodal
+from ...utils.validation import check_multimodal, check_n_targets
 from ._axes import get_axes
 
 __all__ = ["MemberCalibrationDisplay"]
@@ -154,10 +154,8 @@ class MemberCalibrationDisplay:
         -------
         display : MemberCalibrationDisplay
         """
-        X = check_multimodal(X)
-        y = np.asarray(y)
-        if y.shape[0] != X.n_samples:
-            raise ValueError(f"y has {y.shape[0]} samples but X has {X.n_samples}")
+        X = check_multimodal(X, estimator=f"{cls.__name__}.from_estimator")
+        y = check_n_targets(X, y)
         hits = {name: _hits_and_confidence(name, y, proba, classes, None)
                 for name, proba, classes in _member_probas(estimator, X)}
         return cls._from_hits(hits, None, n_bins, strategy, ax, ref_line, kwargs)
