@@ -140,11 +140,16 @@ class FittedBlock:
         self.n_features = 0
 
     def feature_names_out(self):
-        """The block's output feature names, without the block prefix."""
-        getter = getattr(self.transformer, "get_feature_names_out", None)
-        names = list(getter()) if getter is not None else [
-            f"f{i}" for i in range(self.n_features)
-        ]
+        """The block's output feature names, without the block prefix.
+
+        Positional (``f0``, ``f1``...) when the transformer cannot name its
+        features, such as a pipeline with a step that lacks
+        ``get_feature_names_out``.
+        """
+        try:
+            names = list(self.transformer.get_feature_names_out())
+        except AttributeError:
+            names = [f"f{i}" for i in range(self.n_features)]
         return names + (["missing"] if self.indicator else [])
 
 

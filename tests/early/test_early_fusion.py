@@ -37,6 +37,8 @@ def test_early_fusion_passthrough_flattens_images_and_standardises_each_feature(
     assert_allclose(Xt[:, :64], _standardise(X["image"].reshape(60, -1)))
     assert_allclose(Xt[:, 64:], _standardise(waveform_stats().fit_transform(X["sequence"])))
     assert_allclose(fusion.transform(X), Xt)
+    # a plain dict of modalities is converted to a ModalityDict
+    assert_allclose(clone(fusion).fit_transform(dict(X)), Xt)
 
 
 def test_early_fusion_without_scaling_is_plain_concatenation(Xy):
@@ -71,7 +73,7 @@ def test_block_weights_multiply_the_scaled_block(Xy):
 
 @pytest.mark.parametrize("weights, match", [
     ({"audio": 2.0}, r"block_weights names blocks \['audio'\]"),
-    ({"tab": 0.0}, "must be a positive number"),
+    ({"tab": 0.0}, r"block_weights\['tab'\] must be a positive number, got 0.0"),
 ])
 def test_block_weights_errors(Xy, weights, match):
     X, _ = Xy
@@ -145,6 +147,7 @@ def test_sparse_blocks_under_standard_and_block_scaling(text_X):
     Xt = standard.fit_transform(text_X)
     assert sparse.issparse(Xt)
     assert_allclose(Xt[:, :8].toarray().std(axis=0), 1.0)  # per feature, not centred
+    assert Xt[:, :8].nnz == TfidfVectorizer().fit_transform(text_X["text"]).nnz
     block = EarlyFusion(blocks, block_scaling="block", sparse_threshold=0.9)
     Xt = block.fit_transform(text_X).toarray()
     assert Xt[:, :8].var(axis=0).sum() == pytest.approx(1.0)
@@ -162,6 +165,9 @@ def test_feature_names_named_transformers_and_pandas_output(Xy):
     assert names[64:67].tolist() == ["pca__pca0", "pca__pca1", "pca__pca2"]
     # a transformer without feature names gets positional ones
     assert names[67:].tolist() == [f"seq__f{i}" for i in range(4)]
+    # so does a pipeline with a step that cannot name its features
+    selected = EarlyFusion([("tab", make_pipeline(ModalitySelector(None), PCA(2)), "table")])
+    assert selected.fit(X).get_feature_names_out().tolist() == ["tab__f0", "tab__f1"]
     assert isinstance(fusion.named_transformers_["pca"], PCA)
     assert fusion.named_transformers_["pca"].n_components_ == 3
     frame = fusion.set_output(transform="pandas").transform(X)
@@ -175,6 +181,7 @@ def test_html_repr_shows_each_block(Xy):
                          remainder=waveform_stats())
     html = fusion._repr_html_()
     assert "pixels" in html and "PCA" in html and "remainder" in html
+    assert "sequence" not in html  # what the remainder reads is known only after fit
     X, _ = Xy
     fitted_html = fusion.fit(X)._repr_html_()
     assert "sequence" in fitted_html  # the remainder block shows what it read
@@ -182,25 +189,29 @@ def test_html_repr_shows_each_block(Xy):
 
 def test_nested_params_and_a_grid_that_drops_a_modality(Xy):
     X, y = Xy
-    fusion = EarlyFusion([("image", make_pipeline(ModalitySelector(None), PCA(5)), "table"),
+    fusion = EarlyFusion([("tab", make_pipeline(StandardScaler(), PCA(5)), "table"),
                           ("seq", waveform_stats(), "sequence")])
     params = fusion.get_params()
-    assert params["image__pca__n_components"] == 5
-    fusion.set_params(image__pca__n_components=3, seq="drop")
+    assert params["tab__pca__n_components"] == 5
+    assert params["seq"] is fusion.transformers[1][1]
+    fusion.set_params(tab__pca__n_components=3, seq="drop")
     assert fusion.transformers[0][1][-1].n_components == 3
     assert fusion.transformers[1] == ("seq", "drop", "sequence")
+    assert fusion.fit(X).get_feature_names_out().tolist() == [
+        "tab__pca0", "tab__pca1", "tab__pca2"]
     pipe = make_pipeline(EarlyFusion([("tab", "passthrough", "table"),
                                       ("seq", waveform_stats(), "sequence")]),
                          LogisticRegression(max_iter=1000))
     grid = GridSearchCV(pipe, {"earlyfusion__seq": ["drop", waveform_stats()],
                                "earlyfusion__block_scaling": [None, "standard"]}, cv=3)
     grid.fit(X, y)
-    assert len(grid.cv_results_["params"]) == 4
-    dropped = [i for i, p in enumerate(grid.cv_results_["params"])
-               if p["earlyfusion__seq"] == "drop"]
-    assert len(dropped) == 2
-    best = grid.best_estimator_[0]
-    assert best.transform(X).shape[0] == 60
+    # every candidate scores as the pipeline does with its parameters set by hand
+    results = zip(grid.cv_results_["params"], grid.cv_results_["mean_test_score"])
+    for candidate, score in results:
+        by_hand = clone(pipe).set_params(**candidate)
+        assert score == pytest.approx(cross_validate(by_hand, X, y, cv=3)["test_score"].mean())
+    n_seq = 0 if grid.best_params_["earlyfusion__seq"] == "drop" else 4
+    assert grid.best_estimator_[0].transform(X).shape == (60, 10 + n_seq)
 
 
 def test_n_jobs_two_gives_the_same_output(Xy):
@@ -219,8 +230,8 @@ def test_callable_modality_is_resolved_at_fit(Xy):
     fusion = EarlyFusion([("numeric", "passthrough",
                            lambda X: [m for m in X.modalities if m != "sequence"])])
     Xt = fusion.fit_transform(X)
-    assert Xt.shape == (60, 74)
     assert fusion.transformers_[0][2] == ["image", "table"]
+    assert_allclose(Xt, _standardise(np.hstack([X["image"].reshape(60, -1), X["table"]])))
 
 
 def test_make_early_fusion_names_blocks_like_make_column_transformer():
@@ -252,6 +263,8 @@ def test_verbose_prints_each_block(Xy, capsys):
                 verbose=True).fit(X)
     out = capsys.readouterr().out
     assert "(1 of 2) Processing pixels" in out and "(2 of 2) Processing tab" in out
+    EarlyFusion([("pixels", "passthrough", "image")]).fit(X)
+    assert capsys.readouterr().out == ""
 
 
 def test_balanced_fusion_beats_plain_concatenation_when_one_block_is_wide():

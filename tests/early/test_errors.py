@@ -1,8 +1,11 @@
 """EarlyFusion's errors on bad input: clear, and naming the block or modality."""
 
+import re
+
 import numpy as np
 import pytest
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from skfusion import EarlyFusion, ModalityDict
@@ -30,6 +33,35 @@ def test_a_transformer_returning_the_wrong_number_of_rows(Xy):
     fusion = EarlyFusion([("tab", _DropsARow(), "table")])
     with pytest.raises(ValueError, match="block 'tab' returned 59 rows for 60 samples"):
         fusion.fit(X)
+
+
+class _FirstColumns(TransformerMixin, BaseEstimator):
+    """Keeps the first ``width`` columns (all of them when None)."""
+
+    def __init__(self, width=None):
+        self.width = width
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        return np.asarray(X)[:, :self.width]
+
+
+def test_a_transformer_returning_other_features_than_at_fit(Xy):
+    X, _ = Xy
+    fusion = EarlyFusion([("tab", _FirstColumns(), "table")]).fit(X)
+    fusion.named_transformers_["tab"].width = 4  # the fitted transformer changes
+    with pytest.raises(ValueError, match="block 'tab' returned 4 features, but 10 at fit"):
+        fusion.transform(X)
+
+
+def test_modalities_with_different_numbers_of_samples(Xy):
+    X, _ = Xy
+    fusion = EarlyFusion([("tab", "passthrough", "table")])
+    with pytest.raises(ValueError, match="all modalities must have the same number of "
+                                         "samples, got 'image': 60, 'table': 50"):
+        fusion.fit({"image": X["image"], "table": X["table"][:50]})
 
 
 def test_a_transformer_returning_one_dimension(Xy):
@@ -94,19 +126,28 @@ def test_malformed_blocks(Xy, transformers, error, match):
         EarlyFusion(transformers).fit(X)
 
 
-def test_invalid_parameters_are_rejected(Xy):
+@pytest.mark.parametrize("param, value, expected", [
+    ("block_scaling", "minmax", "a str among"),
+    ("missing", "zeros", "a str among"),
+    ("sparse_threshold", 2.0, r"a float in the range \[0.0, 1.0\]"),
+    ("remainder", "keep", "a str among"),
+    ("block_weights", [1.0], "an instance of 'dict' or None"),
+    ("add_indicator", "yes", "an instance of 'bool'"),
+    ("n_jobs", "two", "an instance of 'int' or None"),
+])
+def test_invalid_parameters_are_rejected(Xy, param, value, expected):
     X, _ = Xy
-    with pytest.raises(ValueError, match="block_scaling"):
-        EarlyFusion([("tab", "passthrough", "table")], block_scaling="minmax").fit(X)
-    with pytest.raises(ValueError, match="missing"):
-        EarlyFusion([("tab", "passthrough", "table")], missing="zeros").fit(X)
+    fusion = EarlyFusion([("tab", "passthrough", "table")], **{param: value})
+    # sklearn's InvalidParameterError, a ValueError
+    with pytest.raises(ValueError,
+                       match=f"The '{param}' parameter of EarlyFusion must be {expected}.*"
+                             f"Got {re.escape(repr(value))} instead"):
+        fusion.fit(X)
 
 
-def test_fitted_methods_need_fit():
-    from sklearn.exceptions import NotFittedError
-
+@pytest.mark.parametrize("method", ["transform", "get_feature_names_out"])
+def test_fitted_methods_need_fit(method):
     fusion = EarlyFusion([("tab", "passthrough", "table")])
-    with pytest.raises(NotFittedError):
-        fusion.transform(ModalityDict(table=np.zeros((2, 3))))
-    with pytest.raises(NotFittedError):
-        fusion.get_feature_names_out()
+    args = (ModalityDict(table=np.zeros((2, 3))),) if method == "transform" else ()
+    with pytest.raises(NotFittedError, match="This EarlyFusion instance is not fitted yet"):
+        getattr(fusion, method)(*args)

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.decomposition import PCA
 
 from skfusion import EarlyFusion
 
@@ -22,10 +21,6 @@ class _RecordRows(TransformerMixin, BaseEstimator):
     def transform(self, X):
         assert not np.isnan(X).any(), "missing rows reached the transformer"
         return np.asarray(X, dtype=float)
-
-
-def _blocks():
-    return [("pixels", PCA(4), "table"), ("seq", waveform_stats(), "sequence")]
 
 
 def test_missing_rows_get_the_training_mean_and_an_indicator(Xy):
@@ -75,6 +70,13 @@ def test_zero_fill_and_no_indicator(Xy):
     assert Xt.shape == (60, 10)
     assert_allclose(Xt[:2], 0.0)
     assert_allclose(Xt[2:], X["table"][2:])
+    # the zeros are filled before scaling, whose statistics come from the
+    # present rows: scaled, the filled rows sit at -mean / std of those rows
+    scaled = EarlyFusion([("tab", "passthrough", "table")], missing="zero",
+                         add_indicator=False).fit_transform(X_missing)
+    present = X["table"][2:]
+    assert_allclose(scaled[:2], np.tile(-present.mean(axis=0) / present.std(axis=0), (2, 1)))
+    assert_allclose(scaled[2:], (present - present.mean(axis=0)) / present.std(axis=0))
 
 
 def test_mean_fill_keeps_accuracy_where_zero_fill_loses_it():
