@@ -7,6 +7,7 @@ from numbers import Integral
 
 import numpy as np
 from scipy import sparse
+from sklearn import get_config
 from sklearn.base import clone
 from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import check_cv
@@ -14,7 +15,6 @@ from sklearn.utils import Bunch, get_tags
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
     MethodMapping,
-    _routing_enabled,
     process_routing,
 )
 from sklearn.utils.parallel import Parallel, delayed
@@ -247,7 +247,7 @@ class _BaseLateFusion(_BaseComposition):
         """(per-member fit params, splitter params, final estimator fit params)."""
         if sample_weight is not None:
             fit_params = {**fit_params, "sample_weight": np.asarray(sample_weight)}
-        if _routing_enabled():
+        if get_config()["enable_metadata_routing"]:
             routed = process_routing(self, "fit", **fit_params)
             return ({name: routed[name].fit for name in names}, routed.splitter.split,
                     routed.final_estimator.fit)
