@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from joblib import parallel_config
 from numpy.testing import assert_allclose
 from sklearn import config_context
 from sklearn.base import BaseEstimator, clone
@@ -97,6 +98,14 @@ def test_sample_weight_reaches_only_the_block_that_requested_it(routing, Xy, wei
         mean = np.average(pixels, axis=0, weights=weights)
         std = np.sqrt(np.average((pixels - mean) ** 2, axis=0, weights=weights))
         assert_allclose(out[:, :64], (pixels - mean) / std)
+
+
+def test_routed_blocks_fitted_in_parallel(routing, Xy, weights):
+    X, y = Xy
+    fusion = _weighted_fusion(n_jobs=2)
+    with parallel_config(backend="threading"):  # threads keep the test fast
+        fusion.fit(X, y, sample_weight=weights)
+    _assert_means(fusion, X, weights, np.arange(60))
 
 
 def test_sample_weight_of_samples_lacking_the_modality_is_left_out(routing, Xy, weights):
