@@ -8,6 +8,13 @@ rows (as a GridSearchCV over fusion parameters repeats them) are loaded
 from the cache instead of being fitted again. As with Pipeline's ``memory``,
 a member whose fit is not deterministic for fixed parameters (for example
 ``random_state=None``) is reused as first fitted.
+
+A fitted member always comes back as loaded from the cache, also right after
+the fit that stored it. Its predictions are cached on a hash of the fitted
+member, and ``joblib.hash`` includes the arrays' memory layout: a freshly
+fitted member can hold views (scikit-learn 1.6's LogisticRegression keeps
+``coef_`` as a strided view) that its stored copy holds as contiguous arrays,
+so a search's first candidate would not share its predictions with the others.
 """
 
 import os
@@ -36,6 +43,11 @@ def rows_of_params(params, rows, n_samples):
 def fit_member(estimator, X, y, fit_params):
     """Fit a member on its rows; returns the fitted estimator."""
     return estimator.fit(X, y, **fit_params)
+
+
+def fit_member_as_stored(cached_fit, estimator, X, y, fit_params):
+    """Fit a member through ``cached_fit`` and return the copy in the cache."""
+    return cached_fit.call_and_shelve(estimator, X, y, fit_params).get()
 
 
 def fit_predict_fold(estimator, X_train, y_train, X_test, fit_params, method):
@@ -69,10 +81,10 @@ class MemberJobs:
 
     def fit(self, estimator, X, y, rows, fit_params):
         """Arguments for a full fit of ``estimator`` on ``rows``."""
-        if len(rows) == len(y):  # every row: no copy
-            return self._fit, (clone(estimator), X, y, fit_params)
-        return self._fit, (clone(estimator), take_rows(X, rows), y[rows],
-                           rows_of_params(fit_params, rows, len(y)))
+        if len(rows) < len(y):  # with every row: no copy
+            fit_params = rows_of_params(fit_params, rows, len(y))
+            X, y = take_rows(X, rows), y[rows]
+        return fit_member_as_stored, (self._fit, clone(estimator), X, y, fit_params)
 
     def fold(self, estimator, X, y, train, test, fit_params, method):
         """Arguments for fitting on ``train`` and predicting ``test``."""

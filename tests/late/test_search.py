@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 
@@ -23,6 +24,18 @@ class CountingLogisticRegression(LogisticRegression):
     def predict_proba(self, X):
         PREDICT_LOG.append(len(X))
         return super().predict_proba(X)
+
+
+class StridedLogisticRegression(CountingLogisticRegression):
+    """Keeps ``coef_`` and ``intercept_`` as views of one array, as scikit-learn
+    1.6's LogisticRegression does: a pickled copy holds them contiguous, which
+    ``joblib.hash`` tells apart."""
+
+    def fit(self, X, y, sample_weight=None):
+        super().fit(X, y, sample_weight=sample_weight)
+        both = np.ascontiguousarray(np.hstack([self.coef_, self.intercept_[:, None]]))
+        self.coef_, self.intercept_ = both[:, :-1], both[:, -1]
+        return self
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +73,24 @@ def test_grid_over_rules_fits_each_member_once_per_split(data, tmp_path):
     assert cached_predicts == 3 * 2
     assert_allclose(cached.cv_results_["mean_test_score"], plain.cv_results_["mean_test_score"])
     assert cached.best_params_ == plain.best_params_
+
+
+def test_cached_members_with_strided_arrays_share_predictions(data, tmp_path):
+    # the first candidate of each split fits the members; the others load them
+    # from the cache: all must hit the same cached predictions
+    X, y = data
+    members = [("img", StridedLogisticRegression(C=0.1), "image"),
+               ("tab", StridedLogisticRegression(), "table")]
+    coef = clone(members[0][1]).fit(X["image"], y).coef_
+    assert not (coef.flags.c_contiguous or coef.flags.f_contiguous)
+    grid = {"fusion": ["mean", "product", "max"]}
+    FIT_LOG.clear()
+    PREDICT_LOG.clear()
+    cached = GridSearchCV(LateFusionClassifier(members, memory=tmp_path), grid, cv=3).fit(X, y)
+    assert len(FIT_LOG) == 3 * 2 + 2
+    assert len(PREDICT_LOG) == 3 * 2
+    plain = GridSearchCV(LateFusionClassifier(members), grid, cv=3).fit(X, y)
+    assert_allclose(cached.cv_results_["mean_test_score"], plain.cv_results_["mean_test_score"])
 
 
 def test_grid_with_stacking_and_weights_reuses_out_of_fold_fits(data, tmp_path):
