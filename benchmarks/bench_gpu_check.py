@@ -1,17 +1,29 @@
 """GPU check for FusionNetClassifier: CPU against GPU on the same AV-MNIST data.
 
 One leave-2-speakers-out rotation (george+jackson held out), the network of
-``bench_neural.py``, the same seed on both devices. Prints epoch time and
-held-out accuracy per device, and checks that a net trained on the GPU,
-pickled, loads and predicts in a process that sees no GPU. Without CUDA it
-runs the CPU part and says that CUDA is absent. Under 5 minutes on one GPU.
+``bench_neural.py`` (default image CNN, 1-D CNN over 32x48 log-mel matrices,
+aux losses, modality dropout 0.5, no augmentation), the same seed and the
+same number of epochs on every device. It prints, per device (and per CPU
+thread count), the fit time, the median epoch time after the first epoch (the
+first holds CUDA's start-up) and the held-out accuracy; then the GPU/CPU
+epoch-time ratio, whether a second GPU fit with the same ``random_state``
+gives the same probabilities (cuDNN may pick non-deterministic kernels), and
+whether a net trained on the GPU, pickled, loads and predicts in a process
+that sees no GPU. Without CUDA it runs the CPU part and says that CUDA is
+absent. Every CPU epoch is timed in full (about 3 s at one thread on the
+development machine): no bounding is needed. Under 2 minutes on one GPU.
 
-Run from the project root: ``python benchmarks/bench_gpu_check.py``.
+Run from the project root: ``python benchmarks/bench_gpu_check.py`` reads the
+raw data (``$SKFUSION_DATA`` or ``../shared/data``, needs librosa);
+``--inputs .device/av_mnist_logmel.npz`` reads the inputs that
+``benchmarks/gpu/prepare_inputs.py`` computed, and needs neither. On a lent
+GPU machine use ``scripts/device_gpu_check.sh`` (see ``benchmarks/gpu/README.md``).
 """
 
 import argparse
 import os
 import pickle
+import platform
 import subprocess
 import sys
 import tempfile
@@ -28,7 +40,6 @@ from _common import (  # noqa: E402
     speaker_splits,
     write_results,
 )
-from bench_neural import build_inputs  # noqa: E402
 
 LOAD_ON_CPU = """
 import pickle, sys, numpy as np, torch
@@ -39,20 +50,58 @@ print(net.device_)
 """
 
 
-def fit_on(device, args, X, y, train, test):
+def load_inputs(path):
+    """(X, y, groups): from a prepared ``.npz``, or computed from the raw data."""
+    from skfusion import ModalityDict
+
+    if path is None:
+        from bench_neural import build_inputs
+
+        bunch = load_av_mnist()
+        return build_inputs(bunch), bunch.target, bunch.groups
+    with np.load(path, allow_pickle=False) as data:
+        X = ModalityDict(image=data["image"], audio=data["audio"])
+        return X, data["target"], data["groups"]
+
+
+def versions():
+    import sklearn
+    import skorch
+    import torch
+
+    info = {"python": platform.python_version(), "torch": torch.__version__,
+            "torch cuda": torch.version.cuda, "numpy": np.__version__,
+            "scikit-learn": f"{sklearn.__version__} ({Path(sklearn.__file__).parent})",
+            "skorch": skorch.__version__}
+    if torch.cuda.is_available():
+        info["gpu"] = torch.cuda.get_device_name(0)
+        info["cudnn"] = torch.backends.cudnn.version()
+    return info
+
+
+def fit_on(device, threads, args, X, y, train, test):
+    import torch
+
     from skfusion.neural import FusionNetClassifier
 
+    pin_threads(threads)
+    torch.set_num_threads(threads)
     net = FusionNetClassifier(
         encoders={"audio": "cnn1d"},
         aux_loss_weight=1.0, modality_dropout=0.5, max_epochs=args.epochs,
         batch_size=args.batch_size, lr=2e-3, device=device, random_state=0)
     with Timer() as timer:
         net.fit(X[train], y[train])
-    epochs = list(net.net_.history[:, "dur"])
-    return net, {"device": device, "fit seconds": timer.seconds, "epoch seconds": epochs,
-                 # the first epoch holds CUDA's start-up
-                 "median epoch seconds (after the first)": float(np.median(epochs[1:])),
-                 "accuracy": float(net.score(X[test], y[test]))}
+    epochs = [float(d) for d in net.net_.history[:, "dur"]]
+    row = {"device": device, "cpu threads": threads, "fit seconds": timer.seconds,
+           "epoch seconds": epochs,
+           # the first epoch holds CUDA's start-up and cuDNN's autotuning
+           "median epoch seconds (after the first)": float(np.median(epochs[1:] or epochs)),
+           "accuracy": float(net.score(X[test], y[test]))}
+    print(f"  {device} ({threads} CPU threads): fit {row['fit seconds']:.1f}s, epochs "
+          f"{', '.join(f'{d:.2f}' for d in epochs)}s, accuracy {row['accuracy']:.4f}",
+          flush=True)
+    return net, row
 
 
 def load_without_gpu(net, X_test):
@@ -62,56 +111,83 @@ def load_without_gpu(net, X_test):
         path.write_bytes(pickle.dumps((net, X_test)))
         env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
         done = subprocess.run([sys.executable, "-c", LOAD_ON_CPU, str(path), str(out)],
-                              env=env, capture_output=True, text=True, check=True)
+                              env=env, capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"loading the GPU net without a GPU failed:\n{done.stderr}")
         return np.load(out), done.stdout.strip().splitlines()[-1]
+
+
+def gpu_checks(nets, X_test, rows):
+    """Refit reproducibility, CPU loading of the GPU net, epoch-time ratios."""
+    gpu, again = nets["cuda"], nets["cuda, same seed again"]
+    gpu_proba = gpu.predict_proba(X_test)
+    cpu_proba, loaded_device = load_without_gpu(gpu, X_test)
+    gpu_epoch = next(r for r in rows if r["device"] == "cuda")[
+        "median epoch seconds (after the first)"]
+    return {
+        "gpu_refit_same_seed_max_abs_probability_difference":
+            float(np.abs(gpu_proba - again.predict_proba(X_test)).max()),
+        "gpu_net_loaded_without_gpu": {
+            "device_after_loading": loaded_device,
+            "max_abs_probability_difference": float(np.abs(gpu_proba - cpu_proba).max())},
+        "speedup_median_epoch": {
+            f"cpu, {r['cpu threads']} threads": r["median epoch seconds (after the first)"]
+            / gpu_epoch for r in rows if r["device"] == "cpu"},
+    }
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--threads", type=int, default=1, help="CPU threads for torch")
+    parser.add_argument("--threads", type=int, nargs="+", default=[1],
+                        help="CPU thread counts to time, one CPU fit each (e.g. 1 16)")
+    parser.add_argument("--inputs", type=Path, default=None,
+                        help="the .npz of benchmarks/gpu/prepare_inputs.py (default: raw data)")
+    parser.add_argument("--results-name", default="neural_gpu_check")
     args = parser.parse_args()
     import torch
 
-    pin_threads(args.threads)
-    torch.set_num_threads(args.threads)
-    bunch = load_av_mnist()
-    X, y = build_inputs(bunch), bunch.target
-    name, train, test = speaker_splits(bunch.groups)[0]
-    devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
-    if len(devices) == 1:
+    for key, value in versions().items():
+        print(f"{key}: {value}")
+    with Timer() as loading:
+        X, y, groups = load_inputs(args.inputs)
+    print(f"inputs: {args.inputs or 'raw data'} ({loading.seconds:.1f}s): "
+          + ", ".join(f"{m} {X[m].dtype} {X[m].shape}" for m in X.modalities))
+    name, train, test = speaker_splits(groups)[0]
+    cuda = torch.cuda.is_available()
+    if not cuda:
         print("CUDA is absent (torch.cuda.is_available() is False): running the CPU part only.")
-    else:
-        print(f"GPU: {torch.cuda.get_device_name(0)}")
     rows, nets = [], {}
-    for device in devices:
-        nets[device], row = fit_on(device, args, X, y, train, test)
+    runs = [("cpu", t, "cpu") for t in args.threads]
+    if cuda:
+        runs += [("cuda", 1, "cuda"), ("cuda", 1, "cuda, same seed again")]
+    for device, threads, label in runs:
+        nets[label], row = fit_on(device, threads, args, X, y, train, test)
         rows.append(row)
-        print(f"  {device}: fit {row['fit seconds']:.1f}s, accuracy {row['accuracy']:.3f}",
-              flush=True)
     payload = {"rotation": name, "epochs": args.epochs, "batch_size": args.batch_size,
-               "cpu_threads": args.threads, "cuda": torch.cuda.is_available(), "runs": rows}
-    if "cuda" in nets:
-        gpu_proba = nets["cuda"].predict_proba(X[test])
-        cpu_proba, loaded_device = load_without_gpu(nets["cuda"], X[test])
-        payload["gpu_net_loaded_without_gpu"] = {
-            "device_after_loading": loaded_device,
-            "max_abs_probability_difference": float(np.abs(gpu_proba - cpu_proba).max())}
-        payload["speedup_median_epoch"] = (rows[0]["median epoch seconds (after the first)"]
-                                           / rows[1]["median epoch seconds (after the first)"])
-    print(f"\nAV-MNIST rotation {name}, {args.epochs} epochs, batch {args.batch_size}, "
-          f"CPU threads {args.threads}")
-    print_table([{"device": r["device"], "fit seconds": f"{r['fit seconds']:.1f}",
-                  "median epoch s": f"{r['median epoch seconds (after the first)']:.2f}",
-                  "accuracy": f"{r['accuracy']:.3f}"} for r in rows],
-                ["device", "fit seconds", "median epoch s", "accuracy"])
-    if "cuda" in nets:
+               "inputs": str(args.inputs or "raw data"), "cuda": cuda,
+               "versions": versions(), "runs": rows, "command": " ".join(sys.argv)}
+    if cuda:
+        payload.update(gpu_checks(nets, X[test], rows))
+
+    print(f"\nAV-MNIST rotation {name} ({len(train)} train, {len(test)} test), "
+          f"{args.epochs} epochs, batch {args.batch_size}")
+    print_table([{"device": r["device"], "cpu threads": r["cpu threads"],
+                  "fit seconds": f"{r['fit seconds']:.1f}",
+                  "median epoch s": f"{r['median epoch seconds (after the first)']:.3f}",
+                  "accuracy": f"{r['accuracy']:.4f}"} for r in rows],
+                ["device", "cpu threads", "fit seconds", "median epoch s", "accuracy"])
+    if cuda:
+        print()
+        for label, ratio in payload["speedup_median_epoch"].items():
+            print(f"median epoch time, {label} / GPU: {ratio:.1f}x")
         check = payload["gpu_net_loaded_without_gpu"]
-        print(f"\nGPU/CPU epoch-time speedup: {payload['speedup_median_epoch']:.1f}x")
+        print(f"GPU refit with the same random_state: max |dp| = "
+              f"{payload['gpu_refit_same_seed_max_abs_probability_difference']:.2e}")
         print(f"GPU-trained net loaded without a GPU: device {check['device_after_loading']}, "
               f"max |p_gpu - p_cpu| = {check['max_abs_probability_difference']:.2e}")
-    write_results("neural_gpu_check", payload)
+    write_results(args.results_name, payload)
 
 
 if __name__ == "__main__":

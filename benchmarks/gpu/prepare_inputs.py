@@ -38,7 +38,7 @@ def main():
                          f"audio {audio.dtype} {audio.shape}")
     args.output.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(args.output, image=image, audio=audio,
-                        target=np.asarray(bunch.target), groups=np.asarray(bunch.groups))
+                        target=np.asarray(bunch.target), groups=np.asarray(bunch.groups).astype(str))
     size = args.output.stat().st_size / 2**20
     print(f"log-mel matrices for {len(image)} clips in {timer.seconds:.0f}s; wrote "
           f"{args.output} ({size:.1f} MiB): image {image.dtype} {image.shape}, "
