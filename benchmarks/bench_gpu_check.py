@@ -79,7 +79,7 @@ def versions():
     return info
 
 
-def fit_on(device, threads, args, X, y, train, test):
+def fit_on(label, device, threads, args, X, y, train, test):
     import torch
 
     from skfusion.neural import FusionNetClassifier
@@ -93,12 +93,12 @@ def fit_on(device, threads, args, X, y, train, test):
     with Timer() as timer:
         net.fit(X[train], y[train])
     epochs = [float(d) for d in net.net_.history[:, "dur"]]
-    row = {"device": device, "cpu threads": threads, "fit seconds": timer.seconds,
+    row = {"run": label, "device": device, "cpu threads": threads, "fit seconds": timer.seconds,
            "epoch seconds": epochs,
            # the first epoch holds CUDA's start-up and cuDNN's autotuning
            "median epoch seconds (after the first)": float(np.median(epochs[1:] or epochs)),
            "accuracy": float(net.score(X[test], y[test]))}
-    print(f"  {device} ({threads} CPU threads): fit {row['fit seconds']:.1f}s, epochs "
+    print(f"  {label} on {device} ({threads} CPU threads): fit {row['fit seconds']:.1f}s, epochs "
           f"{', '.join(f'{d:.2f}' for d in epochs)}s, accuracy {row['accuracy']:.4f}",
           flush=True)
     return net, row
@@ -119,10 +119,10 @@ def load_without_gpu(net, X_test):
 
 def gpu_checks(nets, X_test, rows):
     """Refit reproducibility, CPU loading of the GPU net, epoch-time ratios."""
-    gpu, again = nets["cuda"], nets["cuda, same seed again"]
+    gpu, again = nets["gpu"], nets["gpu, same seed again"]
     gpu_proba = gpu.predict_proba(X_test)
     cpu_proba, loaded_device = load_without_gpu(gpu, X_test)
-    gpu_epoch = next(r for r in rows if r["device"] == "cuda")[
+    gpu_epoch = next(r for r in rows if r["run"] == "gpu")[
         "median epoch seconds (after the first)"]
     return {
         "gpu_refit_same_seed_max_abs_probability_difference":
@@ -132,7 +132,7 @@ def gpu_checks(nets, X_test, rows):
             "max_abs_probability_difference": float(np.abs(gpu_proba - cpu_proba).max())},
         "speedup_median_epoch": {
             f"cpu, {r['cpu threads']} threads": r["median epoch seconds (after the first)"]
-            / gpu_epoch for r in rows if r["device"] == "cpu"},
+            / gpu_epoch for r in rows if r["run"] == "cpu"},
     }
 
 
@@ -144,6 +144,8 @@ def main():
                         help="CPU thread counts to time, one CPU fit each (e.g. 1 16)")
     parser.add_argument("--inputs", type=Path, default=None,
                         help="the .npz of benchmarks/gpu/prepare_inputs.py (default: raw data)")
+    parser.add_argument("--gpu", default="cuda",
+                        help="device of the GPU half; 'cpu' dry-runs its code path without one")
     parser.add_argument("--results-name", default="neural_gpu_check")
     args = parser.parse_args()
     import torch
@@ -156,29 +158,32 @@ def main():
           + ", ".join(f"{m} {X[m].dtype} {X[m].shape}" for m in X.modalities))
     name, train, test = speaker_splits(groups)[0]
     cuda = torch.cuda.is_available()
+    gpu_half = cuda or not args.gpu.startswith("cuda")
     if not cuda:
-        print("CUDA is absent (torch.cuda.is_available() is False): running the CPU part only.")
+        print("CUDA is absent (torch.cuda.is_available() is False): "
+              + (f"dry run of the GPU half on {args.gpu!r}." if gpu_half
+                 else "running the CPU part only."))
+    runs = [("cpu", "cpu", t) for t in args.threads]
+    if gpu_half:
+        runs += [("gpu", args.gpu, 1), ("gpu, same seed again", args.gpu, 1)]
     rows, nets = [], {}
-    runs = [("cpu", t, "cpu") for t in args.threads]
-    if cuda:
-        runs += [("cuda", 1, "cuda"), ("cuda", 1, "cuda, same seed again")]
-    for device, threads, label in runs:
-        nets[label], row = fit_on(device, threads, args, X, y, train, test)
+    for label, device, threads in runs:
+        nets[label], row = fit_on(label, device, threads, args, X, y, train, test)
         rows.append(row)
     payload = {"rotation": name, "epochs": args.epochs, "batch_size": args.batch_size,
                "inputs": str(args.inputs or "raw data"), "cuda": cuda,
                "versions": versions(), "runs": rows, "command": " ".join(sys.argv)}
-    if cuda:
+    if gpu_half:
         payload.update(gpu_checks(nets, X[test], rows))
 
     print(f"\nAV-MNIST rotation {name} ({len(train)} train, {len(test)} test), "
           f"{args.epochs} epochs, batch {args.batch_size}")
-    print_table([{"device": r["device"], "cpu threads": r["cpu threads"],
+    print_table([{"run": r["run"], "device": r["device"], "cpu threads": r["cpu threads"],
                   "fit seconds": f"{r['fit seconds']:.1f}",
                   "median epoch s": f"{r['median epoch seconds (after the first)']:.3f}",
                   "accuracy": f"{r['accuracy']:.4f}"} for r in rows],
-                ["device", "cpu threads", "fit seconds", "median epoch s", "accuracy"])
-    if cuda:
+                ["run", "device", "cpu threads", "fit seconds", "median epoch s", "accuracy"])
+    if gpu_half:
         print()
         for label, ratio in payload["speedup_median_epoch"].items():
             print(f"median epoch time, {label} / GPU: {ratio:.1f}x")
