@@ -10,8 +10,9 @@ epoch-time ratio, whether a second GPU fit with the same ``random_state``
 gives the same probabilities (cuDNN may pick non-deterministic kernels), and
 whether a net trained on the GPU, pickled, loads and predicts in a process
 that sees no GPU. Without CUDA it runs the CPU part and says that CUDA is
-absent. Every CPU epoch is timed in full (about 3 s at one thread on the
-development machine): no bounding is needed. Under 2 minutes on one GPU.
+absent (``--gpu cpu`` dry-runs the GPU half's code on the CPU). Every CPU
+epoch is timed in full (about 2 s at one thread on the development machine):
+no bounding is needed. About a minute in all on the GPU machine.
 
 Run from the project root: ``python benchmarks/bench_gpu_check.py`` reads the
 raw data (``$SKFUSION_DATA`` or ``../shared/data``, needs librosa);

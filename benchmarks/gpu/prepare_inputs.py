@@ -37,8 +37,10 @@ def main():
         raise ValueError(f"unexpected inputs: image {image.dtype} {image.shape}, "
                          f"audio {audio.dtype} {audio.shape}")
     args.output.parent.mkdir(parents=True, exist_ok=True)
+    # speakers as fixed-width strings: the device loads the file with allow_pickle=False
+    groups = np.asarray(bunch.groups).astype(str)
     np.savez_compressed(args.output, image=image, audio=audio,
-                        target=np.asarray(bunch.target), groups=np.asarray(bunch.groups).astype(str))
+                        target=np.asarray(bunch.target), groups=groups)
     size = args.output.stat().st_size / 2**20
     print(f"log-mel matrices for {len(image)} clips in {timer.seconds:.0f}s; wrote "
           f"{args.output} ({size:.1f} MiB): image {image.dtype} {image.shape}, "
