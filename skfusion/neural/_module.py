@@ -101,7 +101,8 @@ class FusionModule(nn.Module):
         ----------
         **inputs : torch.Tensor
             Each modality's batch by name, the presence mask ``_present`` of
-            shape (batch, n_modalities), and ``_lengths_<name>`` for sequences.
+            shape (batch, n_modalities) (float, int or bool; nonzero where the
+            sample has the modality), and ``_lengths_<name>`` for sequences.
 
         Returns
         -------
@@ -110,6 +111,8 @@ class FusionModule(nn.Module):
             the tuple ``(output, per_modality_outputs, present)``.
         """
         present = inputs[PRESENT_KEY]
+        if not present.is_floating_point():  # an int64 or bool mask works too
+            present = present.to(torch.get_default_dtype())
         if self.training and self.modality_dropout > 0:
             present = _drop_modalities(present, self.modality_dropout)
         encodings = torch.stack([self._encode(i, name, inputs)

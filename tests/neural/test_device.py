@@ -126,6 +126,26 @@ def test_fusion_module_trains_on_meta_with_every_layout(fusion):
     assert prediction.shape == (BATCH, 3) and prediction.device == META
 
 
+@pytest.mark.parametrize("dtype", [torch.int64, torch.bool])
+def test_an_integer_or_boolean_presence_mask_works_as_a_float_one(dtype):
+    specs = {"a": SPECS["table"], "b": SPECS["image"]}
+    module = FusionModule(specs, 3, fusion="gated", embed_dim=8, modality_dropout=0.5,
+                          aux_heads=True)
+    batch = {"a": torch.randn(BATCH, 5), "b": torch.randn(BATCH, 1, 8, 8),
+             "_present": torch.tensor([[1.0, 1.0], [1.0, 0.0], [0.0, 1.0]] * 2)}
+    expected = module.eval()(**batch)
+    torch.testing.assert_close(module(**{**batch, "_present": batch["_present"].to(dtype)}),
+                               expected)
+    torch.manual_seed(0)
+    output, _, present = module.train()(**batch)
+    torch.manual_seed(0)
+    output_as_dtype, _, present_as_dtype = module(
+        **{**batch, "_present": batch["_present"].to(dtype)})
+    torch.testing.assert_close(output_as_dtype, output)  # modality dropout alike
+    assert present_as_dtype.dtype == torch.float32
+    torch.testing.assert_close(present_as_dtype, present)
+
+
 @pytest.mark.parametrize("fusion", FUSIONS)
 def test_fusion_layer_on_meta(fusion):
     layer = FUSION_LAYERS[fusion](3, 4).to(META)
