@@ -294,3 +294,27 @@ def test_cuda_fit_seeds_and_restores_the_cuda_generators(fake_cuda):
     with _torch_seed(None, "cuda"):
         pass
     assert fake_cuda == []
+
+
+DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("encoders", [None, {"audio": "gru"}])
+def test_fit_and_predict_with_every_layout_and_training_option(device, encoders):
+    """The whole estimator on each available device: runs on CUDA where the tests see one."""
+    import pickle
+
+    X, y = _data(40)
+    clf = FusionNetClassifier(
+        encoders=encoders, fusion="lowrank", device=device, aux_loss_weight=1.0,
+        modality_dropout=0.3, augment={"image": RandomShift(1), "table": GaussianNoise()},
+        max_epochs=2, batch_size=16, random_state=0, module__embed_dim=8)
+    clf.fit(X, y)
+    assert clf.device_ == device
+    assert {p.device.type for p in clf.net_.module_.parameters()} == {device}
+    proba = clf.predict_proba(X.with_missing("table", [5, 6]))
+    assert proba.shape == (40, 3) and proba.dtype == np.float64
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
+    np.testing.assert_allclose(pickle.loads(pickle.dumps(clf)).predict_proba(X),
+                               clf.predict_proba(X), rtol=1e-5, atol=1e-6)
