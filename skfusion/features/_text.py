@@ -15,7 +15,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._sklearn_compat import Interval, _fit_context
-from ._base import as_object_rows, import_optional
+from ._base import import_optional
 
 __all__ = ["SentenceEmbeddingFeatures"]
 
@@ -165,8 +165,14 @@ class SentenceEmbeddingFeatures(TransformerMixin, BaseEstimator):
                 "SentenceEmbeddingFeatures expects a 1-D array of strings, one per sample, "
                 "got a single string"
             )
-        texts = as_object_rows(X, "SentenceEmbeddingFeatures") if not (
-            isinstance(X, np.ndarray) and X.dtype.kind == "U") else X.astype(object)
+        texts = X.to_numpy() if hasattr(X, "iloc") else X
+        texts = np.asarray(texts, dtype=object) if not isinstance(texts, np.ndarray) else texts
+        if texts.ndim != 1:
+            raise ValueError(
+                "SentenceEmbeddingFeatures expects a 1-D array of strings, one per sample; "
+                f"got an array of shape {texts.shape}"
+            )
+        texts = texts.astype(object, copy=False)
         for i, text in enumerate(texts):
             if text is not None and not isinstance(text, str):
                 raise TypeError(
