@@ -92,7 +92,8 @@ run() {
     timeout "$BENCH_TIMEOUT_S" "$python" benchmarks/bench_gpu_check.py --inputs "$INPUTS" \
         --threads $threads ${BENCH_ARGS:-} 2>&1 | tee "$out/gpu_check.log"
     local bench_rc=$?
-    cp benchmarks/results/neural_gpu_check.json "$out/" 2>/dev/null
+    # the tree holds an older, CPU-only neural_gpu_check.json: copy only a fresh one
+    [ "$bench_rc" -eq 0 ] && cp benchmarks/results/neural_gpu_check.json "$out/"
     echo "== bench_gpu_check exit $bench_rc after $((SECONDS - started))s =="
     echo "== pytest tests/neural (the CUDA tests run here for real) =="
     timeout "$TESTS_TIMEOUT_S" "$python" -m pytest -q -p no:randomly tests/neural \
