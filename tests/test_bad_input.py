@@ -49,7 +49,9 @@ from skfusion.inspection import (
     modality_importance,
     modality_robustness,
 )
+from skfusion.datasets import make_multimodal_classification
 from skfusion.utils import check_multimodal, predict_in_batches
+from skfusion.utils.validation import naming_modality
 
 pytest.importorskip("librosa")
 pytest.importorskip("skimage")
@@ -346,6 +348,7 @@ def _specific_cases():
         *[Case(key, "list", TypeError, ("ModalityDict",)) for key in LATE],
         # neural nets: one converter checks every modality
         *[Case(key, "ndarray", ValueError, ("needs modality 'image'", "'X'")) for key in NETS],
+        *[Case(key, "list", ValueError, ("needs modality 'image'", "'X'")) for key in NETS],
         *[Case(key, "flat image", ValueError, ("'image'", r"\(n, h, w\)")) for key in NETS],
         *[Case(key, "strings in table", TypeError, ("'table'", "numbers")) for key in NETS],
         *[Case(key, "numbers in text", TypeError, ("'text'", "expected a str")) for key in NETS],
@@ -688,3 +691,37 @@ def test_check_multimodal_names_what_it_got():
         check_multimodal(X["table"].tolist())
     with pytest.raises(ValueError, match="'table': 14"):
         check_multimodal(BAD_X["unequal lengths (dict)"]())
+
+
+def test_naming_modality_keeps_the_error_and_names_the_modality():
+    with pytest.raises(ValueError, match=r"^modality 'image': X has 3 features") as info:
+        with naming_modality("image"):
+            raise ValueError("X has 3 features")
+    assert info.traceback[-1].name == "test_naming_modality_keeps_the_error_and_names_the_modality"
+    with pytest.raises(TypeError, match=r"^modalities \['image', 'table'\]: bad dtype"):
+        with naming_modality(["image", "table"]):
+            raise TypeError("bad dtype")
+    # already named, not fitted, or no modality name to give: unchanged
+    for modality, error in [("image", ValueError("modality 'image' has no samples")),
+                            ("image", NotFittedError("not fitted")),
+                            ([0, 1], ValueError("columns")), ("image", KeyError("image"))]:
+        with pytest.raises(type(error)) as info:
+            with naming_modality(modality):
+                raise error
+        assert info.value.args == error.args
+
+
+@pytest.mark.parametrize("params, words", [
+    ({"informativeness": {"image": "high"}}, ("'image'", ">= 0", "'high'")),
+    ({"informativeness": {"video": 1.0}}, ("unknown modalities", "'video'")),
+    ({"informativeness": {}}, ("names no modality",)),
+    ({"missing": {"image": 1.5}}, ("missing of modality 'image'", r"\[0, 1\]", "1.5")),
+    ({"missing": {"audio": 0.2}}, ("'audio'", "'image', 'sequence', 'table'")),
+    ({"image_shape": (0, 3)}, ("image_shape", r"\(0, 3\)")),
+    ({"sequence_length": (60, 20)}, ("sequence_length", "low <= high")),
+    ({"n_table_features": 0}, ("n_table_features", "positive")),
+])
+def test_make_multimodal_classification_bad_parameters(params, words):
+    with pytest.raises(ValueError) as info:
+        make_multimodal_classification(n_samples=10, random_state=0, **params)
+    _check_message(info.value, words)

@@ -69,10 +69,11 @@ def make_multimodal_classification(n_samples=200, *, n_classes=2, informativenes
         raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
     if not isinstance(n_classes, numbers.Integral) or n_classes < 2:
         raise ValueError(f"n_classes must be an integer >= 2, got {n_classes!r}")
-    strengths = dict(informativeness or {"image": 1.0, "sequence": 0.5, "table": 0.25})
-    unknown = set(strengths) - set(_KINDS)
-    if unknown:
-        raise ValueError(f"unknown modalities {sorted(unknown)}; choose from {list(_KINDS)}")
+    strengths = dict({"image": 1.0, "sequence": 0.5, "table": 0.25}
+                     if informativeness is None else informativeness)
+    _check_modality_numbers(strengths, "informativeness", high=None)
+    _check_modality_numbers(missing or {}, "missing", high=1)
+    _check_shapes(image_shape, sequence_length, n_table_features)
     rng = check_random_state(random_state)
     y = rng.permutation(np.arange(n_samples) % n_classes)
     makers = {"image": lambda s: _images(y, n_classes, s, image_shape, rng),
@@ -87,6 +88,45 @@ def make_multimodal_classification(n_samples=200, *, n_classes=2, informativenes
     if return_X_y:
         return X, y
     return Bunch(data=X, target=y, informativeness=strengths)
+
+
+def _check_modality_numbers(values, parameter, *, high):
+    """``values`` maps generated modalities to numbers in [0, high]."""
+    if not isinstance(values, dict):
+        raise TypeError(f"{parameter} must be a dict of modality name -> number, got "
+                        f"{type(values).__name__}")
+    if parameter == "informativeness" and not values:
+        raise ValueError(f"informativeness names no modality; name some of {list(_KINDS)}")
+    unknown = sorted(set(values) - set(_KINDS))
+    if unknown:
+        raise ValueError(f"{parameter} names unknown modalities {unknown}; choose from "
+                         f"{list(_KINDS)}")
+    for name, value in values.items():
+        if (not isinstance(value, numbers.Real) or isinstance(value, bool) or not value >= 0
+                or (high is not None and value > high)):
+            bound = "in [0, 1]" if high == 1 else ">= 0"
+            raise ValueError(f"{parameter} of modality {name!r} must be a number {bound}, "
+                             f"got {value!r}")
+
+
+def _check_shapes(image_shape, sequence_length, n_table_features):
+    def positive_ints(value):
+        return all(isinstance(v, numbers.Integral) and v >= 1 for v in value)
+
+    if not (isinstance(image_shape, (tuple, list)) and len(image_shape) in (2, 3)
+            and positive_ints(image_shape)):
+        raise ValueError(f"image_shape must be (height, width) or (height, width, channels) "
+                         f"of positive integers, got {image_shape!r}")
+    lengths = (sequence_length,) if isinstance(sequence_length, numbers.Integral) else (
+        sequence_length)
+    if not (isinstance(lengths, (tuple, list)) and len(lengths) in (1, 2)
+            and positive_ints(lengths)
+            and lengths[0] <= lengths[-1]):
+        raise ValueError(f"sequence_length must be a positive integer or a (low, high) pair "
+                         f"with 1 <= low <= high, got {sequence_length!r}")
+    if not (isinstance(n_table_features, numbers.Integral) and n_table_features >= 1):
+        raise ValueError(f"n_table_features must be a positive integer, got "
+                         f"{n_table_features!r}")
 
 
 def _images(y, n_classes, strength, shape, rng):
