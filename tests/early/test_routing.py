@@ -9,6 +9,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.compose import ColumnTransformer
 from sklearn.exceptions import UnsetMetadataPassedError
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, make_scorer
 from sklearn.model_selection import cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -170,10 +171,13 @@ def test_metadata_nobody_requested_raise_unset_metadata_error(routing, Xy, weigh
 def test_pipeline_in_cross_validate_routes_sample_weight(routing, Xy, weights):
     X, y = Xy
     pipe = make_pipeline(_weighted_fusion(),
-                         LogisticRegression().set_fit_request(sample_weight=True)
-                         .set_score_request(sample_weight=True))
+                         LogisticRegression().set_fit_request(sample_weight=True))
+    # an explicit scorer: before scikit-learn 1.8 the default one (Pipeline.score)
+    # read the Pipeline's own score request, not its steps', and refused the weights
+    weighted_accuracy = make_scorer(accuracy_score).set_score_request(sample_weight=True)
     result = cross_validate(pipe, X, y, cv=3, params={"sample_weight": weights},
-                            return_estimator=True, return_indices=True)
+                            scoring=weighted_accuracy, return_estimator=True,
+                            return_indices=True)
     assert result["test_score"].mean() > 0.7  # weighted accuracy; nan if scoring failed
     for fitted, train in zip(result["estimator"], result["indices"]["train"]):
         fusion, model = fitted
