@@ -12,7 +12,7 @@ a member whose fit is not deterministic for fixed parameters (for example
 A fitted member always comes back as loaded from the cache, also right after
 the fit that stored it. Its predictions are cached on a hash of the fitted
 member, and ``joblib.hash`` includes the arrays' memory layout: a freshly
-fitted member can hold views (scikit-learn 1.6's LogisticRegression keeps
+fitted member can hold views (LogisticRegression before scikit-learn 1.9 keeps
 ``coef_`` as a strided view) that its stored copy holds as contiguous arrays,
 so a search's first candidate would not share its predictions with the others.
 """

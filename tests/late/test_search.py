@@ -27,9 +27,9 @@ class CountingLogisticRegression(LogisticRegression):
 
 
 class StridedLogisticRegression(CountingLogisticRegression):
-    """Keeps ``coef_`` and ``intercept_`` as views of one array, as scikit-learn
-    1.6's LogisticRegression does: a pickled copy holds them contiguous, which
-    ``joblib.hash`` tells apart."""
+    """Keeps ``coef_`` and ``intercept_`` as views of one array, as
+    LogisticRegression does before scikit-learn 1.9: a pickled copy holds them
+    contiguous, which ``joblib.hash`` tells apart."""
 
     def fit(self, X, y, sample_weight=None):
         super().fit(X, y, sample_weight=sample_weight)
