@@ -9,7 +9,7 @@ xfails that say what is wrong; flip them when fixed.
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -242,14 +242,11 @@ class Case:
     error: type = None           # the exception type expected
     words: tuple = ()            # regexes its message must contain
     accepted: object = None      # or: a check of the accepted outcome
-    stage: str = "predict"       # "predict" (fitted on clean X) or "fit"
-    xfail: str = None            # a defect for another owner, with what is wrong
-    marks: list = field(default_factory=list)
+    stage: str = "predict"       # "predict"/transform after a clean fit, "fit", "augment"...
+    xfail: str = None            # a defect for another owner: what is wrong, where
 
     def param(self):
-        marks = list(self.marks)
-        if self.xfail:
-            marks.append(pytest.mark.xfail(strict=True, reason=self.xfail))
+        marks = [pytest.mark.xfail(strict=True, reason=self.xfail)] if self.xfail else []
         return pytest.param(self, id=f"{self.estimator}-{self.stage}-{self.bad}", marks=marks)
 
 
@@ -316,17 +313,19 @@ def _specific_cases():
         Case("EarlyFusion", "strings in table", TypeError, ("'table'", "numeric")),
         Case("EarlyFusion", "NaN in table", accepted=_passes_through_table_block),
         Case("EarlyFusion", "inf in table", accepted=_passes_through_table_block),
-        Case("ModalityTransformer", "stereo clips", ValueError, ("'audio'", "clip 0")),
         Case("ModalityTransformer", "empty clip", ValueError, ("'audio'", "clip 0 is empty"),
              stage="fit"),
         Case("ModalityTransformer", "complex image", ValueError,
              ("'image'", "Complex data not supported"), stage="fit"),
-        Case("ModalityAugmenter", "missing modality", ValueError, ("'image'", "lacks")),
-        Case("ModalityAugmenter", "numbers in text", TypeError, ("'text'", "strings")),
-        Case("ModalityAugmenter", "stereo clips", ValueError, ("'audio'", "clip 0")),
-        Case("ModalityAugmenter", "flat image", ValueError, ("'image'", "shape")),
-        Case("ModalityAugmenter", "empty clip", ValueError, ("'audio'", "clip 0 is empty")),
-        Case("ModalityAugmenter", "ndarray", TypeError, ("ModalityDict",)),
+        *[Case("ModalityAugmenter", bad, error, words, stage="fit_resample")
+          for bad, error, words in [
+              ("missing modality", ValueError, ("'image'", "lacks")),
+              ("numbers in text", TypeError, ("'text'", "strings")),
+              ("stereo clips", ValueError, ("'audio'", "clip 0")),
+              ("flat image", ValueError, ("'image'", "shape")),
+              ("empty clip", ValueError, ("'audio'", "clip 0 is empty")),
+              ("ndarray", TypeError, ("ModalityDict",)),
+              ("y of the wrong length", ValueError, ("y has 15 samples but X has 16",))]],
         # late fusion: a member's check fails without naming its modality
         *[Case(key, bad, error, ("'image'", *words), xfail=MEMBER_NAMING)
           for key in LATE
@@ -357,7 +356,10 @@ def _specific_cases():
         *[Case(key, "complex image", TypeError, ("'image'", "complex128"), stage="fit")
           for key in NETS],
         *[Case(key, "equal-length 2-D clips", accepted=_same_as_ragged) for key in NETS],
-        *[Case(key, "complex image", TypeError, ("'image'", "complex")) for key in NETS],
+        *[Case(key, "complex image", TypeError, ("'image'", "complex"), xfail=(
+            "FusionNet predict takes complex images and drops their imaginary part with "
+            "only a ComplexWarning (skfusion/neural/_convert.py); fit refuses them"))
+          for key in NETS],
         *[Case(key, "strings in table", ValueError, ("'table'",), stage="fit", xfail=(
             "FusionNet.fit reports numpy's \"could not convert string to float: 'a'\" "
             "without the modality (skfusion/neural/_convert.py _fit_vector)"))
@@ -375,13 +377,7 @@ def _specific_cases():
 
 
 def _all_cases():
-    cases = [*_common_cases(), *_specific_cases()]
-    complex_xfail = ("FusionNet predict takes complex images and silently drops their "
-                     "imaginary part (fit refuses them)")
-    for case in cases:
-        if case.estimator in NETS and case.bad == "complex image" and case.stage == "predict":
-            case.xfail = complex_xfail
-    return [case.param() for case in cases]
+    return [case.param() for case in (*_common_cases(), *_specific_cases())]
 
 
 def _bad_input(case):
@@ -711,7 +707,7 @@ def test_naming_modality_keeps_the_error_and_names_the_modality():
         assert info.value.args == error.args
 
 
-@pytest.mark.parametrize("params, words", [
+@pytest.mark.parametrize("params, words", [pytest.param(*case, id=str(case[0])) for case in [
     ({"informativeness": {"image": "high"}}, ("'image'", ">= 0", "'high'")),
     ({"informativeness": {"video": 1.0}}, ("unknown modalities", "'video'")),
     ({"informativeness": {}}, ("names no modality",)),
@@ -720,7 +716,7 @@ def test_naming_modality_keeps_the_error_and_names_the_modality():
     ({"image_shape": (0, 3)}, ("image_shape", r"\(0, 3\)")),
     ({"sequence_length": (60, 20)}, ("sequence_length", "low <= high")),
     ({"n_table_features": 0}, ("n_table_features", "positive")),
-])
+]])
 def test_make_multimodal_classification_bad_parameters(params, words):
     with pytest.raises(ValueError) as info:
         make_multimodal_classification(n_samples=10, random_state=0, **params)

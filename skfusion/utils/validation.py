@@ -45,8 +45,8 @@ def check_multimodal(X, *, modalities=None, estimator=None):
     who = _name(estimator)
     if not isinstance(X, Mapping) or sparse.issparse(X):
         raise TypeError(
-            f"{who or 'check_multimodal '}expects a skfusion.ModalityDict of modalities (a mapping of "
-            f"modality names to arrays), got {type(X).__name__}"
+            f"{who or 'check_multimodal '}expects a skfusion.ModalityDict of modalities "
+            f"(a mapping of modality names to arrays), got {type(X).__name__}"
         )
     if not isinstance(X, ModalityDict):
         X = ModalityDict(dict(X.items()))
