@@ -39,6 +39,43 @@ def test_image_rotation_turns_a_bar(digits):
     assert max(width(t) for t in turned) > width(digits[0]) + 3
 
 
+@pytest.fixture
+def float_images():
+    return np.random.RandomState(0).rand(4, 16, 16)
+
+
+def test_image_rotation_equals_scipy_rotate_by_the_drawn_angle(float_images):
+    out = ImageAugmenter(rotation=30, shift=0, zoom=0).augment(float_images, random_state=5)
+    angles = np.random.RandomState(5).uniform(-30, 30, size=4)  # one draw per image
+    # scipy turns the other way round (positive angles: counter-clockwise on screen)
+    expected = [ndimage.rotate(image, -angle, reshape=False, order=1, mode="constant")
+                for image, angle in zip(float_images, angles)]
+    np.testing.assert_allclose(out, expected, atol=1e-12)
+
+
+def test_image_shift_equals_scipy_shift_by_the_drawn_offsets(float_images):
+    out = ImageAugmenter(rotation=0, shift=0.2, zoom=0).augment(float_images, random_state=5)
+    # two draws per image, (rows, columns), each a share of the side in [-0.2, 0.2]
+    offsets = np.random.RandomState(5).uniform(-0.2, 0.2, size=(4, 2)) * 16
+    expected = [ndimage.shift(image, offset, order=1, mode="constant")
+                for image, offset in zip(float_images, offsets)]
+    np.testing.assert_allclose(out, expected, atol=1e-12)
+
+
+def test_image_zoom_scales_about_the_centre(float_images):
+    out = ImageAugmenter(rotation=0, shift=0, zoom=0.3).augment(float_images, random_state=5)
+    scales = 1 + np.random.RandomState(5).uniform(-0.3, 0.3, size=4)
+    centre = (16 - 1) / 2
+    # output pixel o shows input pixel centre + (o - centre) / scale
+    expected = [ndimage.affine_transform(image, np.eye(2) / scale,
+                                         offset=centre - centre / scale, order=1)
+                for image, scale in zip(float_images, scales)]
+    np.testing.assert_allclose(out, expected, atol=1e-12)
+    # a magnified image shows less of its border: the centre pixel stays put
+    np.testing.assert_allclose(out[:, 7:9, 7:9].mean(), float_images[:, 7:9, 7:9].mean(),
+                               atol=0.1)
+
+
 def test_image_augmenter_is_reproducible_and_keeps_rgb_channels_together():
     rng = np.random.RandomState(0)
     gray = rng.randint(0, 256, (4, 16, 16)).astype(np.uint8)
@@ -86,6 +123,18 @@ def test_audio_speed_changes_length_within_range():
     assert len(out[0]) != 8000
 
 
+@pytest.mark.parametrize("seed", [4, 7])  # draws of +0.19 and -0.17
+def test_audio_speed_scales_the_pitch_and_the_length_by_the_drawn_factor(seed):
+    out = AudioAugmenter(speed=0.2, shift=0, gain_db=0).augment(_clips(_tone(8000)),
+                                                                random_state=seed)[0]
+    factor = 1 + np.random.RandomState(seed).uniform(-0.2, 0.2)
+    assert abs(factor - 1) > 0.1
+    assert len(out) == round(8000 / factor)
+    spectrum = np.abs(np.fft.rfft(out.astype(float)))
+    peak = np.fft.rfftfreq(len(out), 1 / SR)[spectrum.argmax()]
+    assert peak == pytest.approx(440 * factor, abs=2.0)  # faster playback, higher tone
+
+
 def test_audio_gain_stays_within_db_bounds():
     clips = _clips(*[_tone(4000) for _ in range(20)])
     out = AudioAugmenter(speed=0, shift=0, gain_db=6).augment(clips, random_state=0)
@@ -93,6 +142,9 @@ def test_audio_gain_stays_within_db_bounds():
     gains = np.array([20 * np.log10(rms(a) / rms(b)) for a, b in zip(out, clips)])
     assert np.all(np.abs(gains) <= 6.01)
     assert gains.std() > 1
+    # each clip gets the gain of its own draw, in dB (int16 rounding aside)
+    np.testing.assert_allclose(gains, np.random.RandomState(0).uniform(-6, 6, size=20),
+                               atol=0.01)
 
 
 def test_audio_noise_is_added_at_the_requested_snr():
@@ -112,6 +164,20 @@ def test_audio_shift_fills_with_silence():
     silent = int((out == 0).sum())
     assert 0 < silent <= 200
     assert out[0] == 0 or out[-1] == 0
+
+
+@pytest.mark.parametrize("seed", [0, 2])
+def test_audio_shift_moves_the_samples_by_the_drawn_amount(seed):
+    ramp = np.arange(1, 1001, dtype=float)
+    out = AudioAugmenter(speed=0, gain_db=0, shift=0.2).augment(_clips(ramp),
+                                                                random_state=seed)[0]
+    lag = int(round(np.random.RandomState(seed).uniform(-0.2, 0.2) * 1000))
+    expected = np.zeros(1000)
+    if lag >= 0:  # later: silence first
+        expected[lag:] = ramp[:1000 - lag]
+    else:  # earlier: silence last
+        expected[:lag] = ramp[-lag:]
+    np.testing.assert_array_equal(out, expected)
 
 
 def test_audio_pitch_shift_moves_the_tone_by_the_drawn_semitones():

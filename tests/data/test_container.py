@@ -33,14 +33,19 @@ def test_construction_converts_lists(X):
 
 
 def test_mapping_and_keyword_construction_agree():
-    a = ModalityDict({"x": np.zeros((3, 2))}, y=["a", "b", "c"])
-    b = ModalityDict(x=np.zeros((3, 2)), y=["a", "b", "c"])
-    assert a.modalities == b.modalities and len(a) == len(b) == 3
+    x = np.arange(6.0).reshape(3, 2)
+    a = ModalityDict({"x": x}, y=["a", "b", "c"])
+    b = ModalityDict(x=x, y=["a", "b", "c"])
+    assert a.modalities == b.modalities == ("x", "y") and len(a) == len(b) == 3
+    for X in (a, b):
+        np.testing.assert_array_equal(X["x"], x)
+        assert X["y"].dtype == object and X["y"].tolist() == ["a", "b", "c"]
 
 
 def test_equal_length_numeric_lists_become_numeric_arrays():
     X = ModalityDict(audio=[np.ones(4), np.zeros(4)])
     assert X["audio"].shape == (2, 4) and X["audio"].dtype == float
+    np.testing.assert_array_equal(X["audio"], [[1, 1, 1, 1], [0, 0, 0, 0]])
 
 
 def test_len_and_shape_count_samples(X):
@@ -110,6 +115,25 @@ def test_missing_entries_and_masks():
     np.testing.assert_array_equal(sub.is_missing("image"), [False, True, False])
 
 
+def test_nan_entries_of_object_modalities_are_missing():
+    X = ModalityDict(text=np.array(["a", np.nan, None, "nan"], dtype=object))
+    np.testing.assert_array_equal(X.is_missing("text"), [False, True, True, False])
+
+
+def test_with_missing_on_dataframe_and_sparse_modalities():
+    pd = pytest.importorskip("pandas")
+    from scipy import sparse
+
+    table = pd.DataFrame({"u": [1.0, 2.0, 3.0], "v": [4, 5, 6]}, index=[5, 6, 7])
+    X = ModalityDict(table=table, counts=sparse.csr_matrix(np.eye(3)))
+    Y = X.with_missing("table", [1])
+    np.testing.assert_array_equal(Y.is_missing("table"), [False, True, False])
+    assert Y["table"].index.tolist() == [5, 6, 7] and Y["table"]["u"].tolist()[0] == 1.0
+    assert not X.is_missing("table").any()  # a copy: X keeps its rows
+    with pytest.raises(TypeError, match="modality 'counts' is sparse and cannot hold missing"):
+        X.with_missing("counts", [0])
+
+
 def test_partially_nan_row_is_not_missing():
     image = np.ones((2, 2, 2))
     image[0, 0, 0] = np.nan
@@ -140,12 +164,56 @@ def test_setitem_checks_length(X):
         X["extra2"] = np.zeros(5)
 
 
+def test_update_and_setdefault_check_lengths_and_convert(X):
+    with pytest.raises(ValueError, match="'image': 12, .*'short': 4"):
+        X.update(short=np.zeros(4))
+    with pytest.raises(ValueError, match="'image': 12, .*'short': 3"):
+        X.update({"short": [1, 2, 3]})
+    with pytest.raises(ValueError, match="'image': 12, .*'short': 2"):
+        X.setdefault("short", [1.0, 2.0])
+    assert "short" not in X.modalities
+    X.update(caption=[f"c{i}" for i in range(12)])
+    assert X["caption"].dtype == object and X["caption"][11] == "c11"
+    assert X.setdefault("caption", None) is X["caption"]  # present: default unused
+    with pytest.raises(TypeError, match="modality 'label' must"):
+        X.setdefault("label")  # absent with a None default: a scalar modality
+
+
+def test_copy_is_a_shallow_modality_dict(X):
+    Y = X.copy()
+    assert type(Y) is ModalityDict and Y.modalities == X.modalities
+    assert Y["image"] is X["image"]
+    Y["image"] = np.zeros((12, 2))
+    assert X["image"].shape == (12, 8, 8)
+
+
 def test_concat_stacks_samples(X):
     both = ModalityDict.concat([X[[0, 1]], X[[5]]])
     assert len(both) == 3
     np.testing.assert_array_equal(both["image"], X["image"][[0, 1, 5]])
     assert list(both["text"]) == ["sample number 0", "sample number 1", "sample number 5"]
-    assert both["audio"].dtype == object and len(both["audio"][2]) == len(X["audio"][5])
+    assert both["audio"].dtype == object and len(both["audio"]) == 3
+    for got, i in zip(both["audio"], [0, 1, 5]):
+        np.testing.assert_array_equal(got, X["audio"][i])
+    np.testing.assert_array_equal(both["table"], X["table"][[0, 1, 5]])
+
+
+def test_concat_refuses_different_modalities_and_no_parts(X):
+    with pytest.raises(ValueError, match=r"modalities \['image', 'audio', 'text', 'table'\] "
+                                         r"and \['image'\]"):
+        ModalityDict.concat([X, ModalityDict(image=X["image"])])
+    with pytest.raises(ValueError, match="concat needs at least one ModalityDict"):
+        ModalityDict.concat([])
+
+
+def test_concat_of_dataframe_modalities_renumbers_the_rows():
+    pd = pytest.importorskip("pandas")
+    X = ModalityDict(table=pd.DataFrame({"v": [1.0, 2.0, 3.0]}, index=[7, 8, 9]),
+                     text=["a", "b", "c"])
+    both = ModalityDict.concat([X, X[[2, 0]]])
+    assert both["table"]["v"].tolist() == [1.0, 2.0, 3.0, 3.0, 1.0]
+    assert both["table"].index.tolist() == [0, 1, 2, 3, 4]  # no repeated labels
+    assert both["text"].tolist() == ["a", "b", "c", "c", "a"]
 
 
 def test_from_dataframe_groups_columns():
@@ -260,3 +328,17 @@ def test_memory_mapped_modality_pickles_by_reference(tmp_path):
     rows = X[[5, 199, 0]]
     assert not isinstance(rows["image"], np.memmap)
     np.testing.assert_array_equal(rows["image"], images[[5, 199, 0]])
+
+
+def test_memory_map_far_into_its_file_pickles_by_reference(tmp_path):
+    """A map that starts past the first page: the reference must keep the file offset."""
+    images = np.arange(50 * 4 * 4, dtype=np.float64).reshape(50, 4, 4)
+    header = 3 * 4096 + 64  # not a multiple of the mmap allocation granularity
+    path = tmp_path / "raw.bin"
+    path.write_bytes(b"\xff" * header + images.tobytes())
+    mapped = np.memmap(path, dtype=np.float64, mode="r", offset=header, shape=images.shape)
+    X = ModalityDict(image=mapped, label=np.arange(50))
+    for rows in (slice(None), slice(10, 20), slice(45, 50)):
+        back = pickle.loads(pickle.dumps(X[rows]))
+        assert isinstance(back["image"], np.memmap)
+        np.testing.assert_array_equal(back["image"], images[rows])

@@ -104,10 +104,15 @@ def test_tabular_modality_through_a_column_transformer():
 
 def test_skorch_slicedict_is_accepted():
     helper = pytest.importorskip("skorch.helper")
-    sd = helper.SliceDict(image=np.zeros((4, 2, 2)), audio=np.ones((4, 3)))
-    assert select_modality(sd, "audio").shape == (4, 3)
-    both = select_modality(sd, ["image", "audio"])
-    assert isinstance(both, ModalityDict) and len(both) == 4
+    image, audio = np.arange(16.0).reshape(4, 2, 2), -np.arange(12.0).reshape(4, 3)
+    sd = helper.SliceDict(image=image, audio=audio)
+    np.testing.assert_array_equal(select_modality(sd, "audio"), audio)
+    both = select_modality(sd, ["audio", "image"])
+    assert isinstance(both, ModalityDict) and both.modalities == ("audio", "image")
+    np.testing.assert_array_equal(both["image"], image)
+    np.testing.assert_array_equal(both[[3, 0]]["audio"], audio[[3, 0]])
+    with pytest.raises(ValueError, match="modality 'text' is not in X"):
+        select_modality(sd, "text")
 
 
 def test_selector_is_stateless_and_clonable(X):

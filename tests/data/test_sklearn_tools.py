@@ -145,10 +145,14 @@ def test_text_modality_feeds_tfidf():
 
 def test_clone_and_pickle_a_fitted_model(Xy):
     X, y = Xy
-    model = AlignedNearestId().fit(X, y)
-    clone(model)
+    model = AlignedNearestId(shift=1).fit(X, y)
+    fresh = clone(model)
+    assert fresh.get_params() == {"shift": 1} and not hasattr(fresh, "ids_")
     restored = pickle.loads(pickle.dumps(model))
-    np.testing.assert_array_equal(restored.predict(X[[5, 40]]), y[[5, 40]])
+    np.testing.assert_array_equal(restored.ids_, np.arange(N))
+    # shift=1 predicts the label of the next row: rows 9 and 19 end their blocks of ten
+    np.testing.assert_array_equal(restored.predict(X[[9, 19, 40]]), y[[10, 20, 41]])
+    np.testing.assert_array_equal(restored.predict(X), model.predict(X))
 
 
 def test_skorch_module_receives_modalities_as_keyword_arguments():

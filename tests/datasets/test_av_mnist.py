@@ -23,6 +23,18 @@ def test_shapes_types_and_groups(av_mnist):
     assert av_mnist.sample_rate == 8000
 
 
+def test_audio_equals_the_wav_files_read_by_soundfile(av_mnist, av_mnist_home):
+    sf = pytest.importorskip("soundfile")
+    recordings = av_mnist_home / "fsdd" / "recordings"
+    for i in (0, 1234, 2999):
+        name = av_mnist.file_names[i]
+        wave, rate = sf.read(recordings / name, dtype="int16")
+        assert rate == av_mnist.sample_rate
+        np.testing.assert_array_equal(av_mnist.data["audio"][i], wave)
+        digit, speaker, _ = name.split("_")
+        assert av_mnist.target[i] == int(digit) and av_mnist.groups[i] == speaker
+
+
 def test_pairs_share_the_label_and_each_image_is_used_once(av_mnist, av_mnist_home):
     names = av_mnist.file_names
     assert all(int(name.split("_")[0]) == label for name, label in zip(names, av_mnist.target))
@@ -41,9 +53,13 @@ def test_pairing_is_deterministic_and_seeded(av_mnist, av_mnist_home):
     assert not np.array_equal(other["image"], av_mnist.data["image"])
 
 
-def test_return_X_y(av_mnist_home):
+def test_return_X_y(av_mnist, av_mnist_home):
     X, y = fetch_av_mnist(data_home=av_mnist_home, return_X_y=True)
-    assert len(X) == len(y) == 3000
+    assert isinstance(X, ModalityDict) and X.modalities == ("image", "audio")
+    np.testing.assert_array_equal(y, av_mnist.target)
+    np.testing.assert_array_equal(X["image"], av_mnist.data["image"])
+    assert all(np.array_equal(a, b) for a, b in zip(X["audio"][::50],
+                                                    av_mnist.data["audio"][::50]))
 
 
 def test_missing_folder_names_the_folder_to_fill(tmp_path):
@@ -51,10 +67,17 @@ def test_missing_folder_names_the_folder_to_fill(tmp_path):
         fetch_av_mnist(data_home=tmp_path, download_if_missing=False)
 
 
-def test_data_home_from_environment(monkeypatch, tmp_path):
+def test_data_home_from_argument_environment_or_home(monkeypatch, tmp_path):
+    from pathlib import Path
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("SKFUSION_DATA", raising=False)
+    assert get_data_home() == tmp_path / "home" / "skfusion_data"
     monkeypatch.setenv("SKFUSION_DATA", str(tmp_path))
     assert get_data_home() == tmp_path
-    assert get_data_home("~/x").name == "x"
+    assert get_data_home("~/x") == tmp_path / "home" / "x"  # the argument wins, ~ expanded
+    monkeypatch.setenv("SKFUSION_DATA", "~/shared_data")
+    assert get_data_home() == Path(tmp_path / "home" / "shared_data")
 
 
 def _fsdd_zip(recordings):

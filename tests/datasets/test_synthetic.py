@@ -44,11 +44,33 @@ def test_rgb_images_fixed_length_sequences_and_missing():
     assert not X.is_missing("table").any()
 
 
+def test_missing_shares_are_rounded_to_whole_rows():
+    X, _ = make_multimodal_classification(
+        n_samples=10, missing={"image": 0.29, "table": 0.04}, random_state=0)
+    assert X.is_missing("image").sum() == 3 and X.is_missing("table").sum() == 0
+
+
+@pytest.mark.parametrize("modality", ["table", "sequence"])
+def test_each_informative_modality_carries_the_labels(modality):
+    X, y = make_multimodal_classification(
+        n_samples=150, n_classes=3, informativeness={modality: 1.0}, sequence_length=40,
+        random_state=0)
+    assert X.modalities == (modality,)
+    features = X[modality] if modality == "table" else np.abs(np.fft.rfft(X[modality]))
+    model = LogisticRegression(max_iter=1000)
+    assert cross_val_score(model, features, y, cv=3).mean() > 0.9
+
+
 def test_reproducible():
     a, ya = make_multimodal_classification(n_samples=10, random_state=3)
     b, yb = make_multimodal_classification(n_samples=10, random_state=3)
+    c, _ = make_multimodal_classification(n_samples=10, random_state=4)
     np.testing.assert_array_equal(a["image"], b["image"])
+    np.testing.assert_array_equal(a["table"], b["table"])
+    assert all(np.array_equal(s, t) for s, t in zip(a["sequence"], b["sequence"]))
     np.testing.assert_array_equal(ya, yb)
+    assert not np.array_equal(a["image"], c["image"])
+    assert not np.array_equal(a["table"], c["table"])
 
 
 def test_bad_arguments():

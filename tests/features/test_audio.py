@@ -46,6 +46,15 @@ def test_pooled_output_is_fixed_length_and_finite(Features, pooling, width, ragg
     assert est.get_feature_names_out().shape == (rows * width,)
 
 
+@pytest.mark.parametrize("Features", [MFCCFeatures, LogMelFeatures])
+def test_stats_plus_segments_is_stats_then_segments(Features, ragged):
+    def pooled(pooling):
+        return Features(sr=SR, pooling=pooling, n_segments=3).fit_transform(ragged)
+
+    np.testing.assert_allclose(pooled("stats+segments"),
+                               np.hstack([pooled("stats"), pooled("segments")]))
+
+
 def test_int16_and_float_clips_give_the_same_features():
     clips = _clips([3000, 5000])
     as_float = np.empty(2, dtype=object)
@@ -111,8 +120,79 @@ def test_matrix_output_pads_and_crops_to_fixed_frames(ragged):
 
 
 def test_mfcc_matrix_with_deltas_stacks_coefficients(ragged):
+    import librosa
+
     est = MFCCFeatures(sr=SR, n_mfcc=13, deltas=2, output="matrix", n_frames=30)
-    assert est.fit_transform(ragged).shape == (4, 39, 30)
+    matrices = est.fit_transform(ragged)
+    assert matrices.shape == (4, 39, 30)
+    base = MFCCFeatures(sr=SR, n_mfcc=13, deltas=0, output="matrix", n_frames=30)
+    mfcc = base.fit_transform(ragged)
+    np.testing.assert_allclose(matrices[:, :13], mfcc, atol=1e-5)
+    # rows 13-25: regression deltas over +-2 frames (librosa's, edges repeated);
+    # rows 26-38: the deltas of those deltas
+    for clip in (0, 1):
+        delta = librosa.feature.delta(mfcc[clip], width=5, order=1, mode="nearest")
+        np.testing.assert_allclose(matrices[clip, 13:26], delta, atol=1e-4)
+        delta2 = librosa.feature.delta(delta, width=5, order=1, mode="nearest")
+        np.testing.assert_allclose(matrices[clip, 26:], delta2, atol=1e-4)
+
+
+def _reference_log_mel(clip, n_mels, normalize):
+    """librosa directly: int16 / 32768, optional DC removal and peak 1, 256/80 STFT, dB."""
+    import librosa
+
+    y = clip.astype(np.float32) / 32768
+    if normalize:
+        y = y - y.mean()
+        y = y / np.abs(y).max()
+    power = librosa.feature.melspectrogram(
+        y=y, sr=SR, n_fft=256, hop_length=80, center=True, pad_mode="constant", power=2.0,
+        n_mels=n_mels)
+    return librosa.power_to_db(power, ref=1.0, amin=1e-10, top_db=None)
+
+
+@pytest.fixture
+def tone_and_chirp():
+    """Two 0.99 s int16 clips (100 frames of 10 ms): a tone with a DC offset, a chirp."""
+    rng = np.random.RandomState(0)
+    t = np.arange(7920) / SR
+    clips = np.empty(2, dtype=object)
+    clips[0] = (6000 * np.sin(2 * np.pi * 500 * t) + 800 * rng.randn(len(t)) + 2000).astype(
+        np.int16)
+    clips[1] = (3000 * np.sin(2 * np.pi * (300 + 900 * t) * t) + 500 * rng.randn(len(t))).astype(
+        np.int16)
+    return clips
+
+
+@pytest.mark.parametrize("normalize", [None, "peak"])
+def test_mfcc_stats_equal_librosa_computed_directly(tone_and_chirp, normalize):
+    import librosa
+
+    est = MFCCFeatures(sr=SR, n_mfcc=13, deltas=1, pooling="stats", trim_db=None,
+                       normalize=normalize).fit(tone_and_chirp)
+    assert (est.n_fft_, est.hop_length_) == (256, 80)  # ~30 ms and 10 ms at 8 kHz
+    features = est.transform(tone_and_chirp)
+    for row, clip in zip(features, tone_and_chirp):
+        mfcc = librosa.feature.mfcc(S=_reference_log_mel(clip, 26, normalize), n_mfcc=13)
+        assert mfcc.shape == (13, 100)
+        delta = librosa.feature.delta(mfcc, width=5, order=1, mode="nearest")
+        expected = np.concatenate([mfcc.mean(axis=1), delta.mean(axis=1),
+                                   mfcc.std(axis=1), delta.std(axis=1)])
+        np.testing.assert_allclose(row, expected, atol=1e-4)
+
+
+def test_log_mel_segments_with_cmvn_equal_librosa_computed_directly(tone_and_chirp):
+    est = LogMelFeatures(sr=SR, n_mels=20, pooling="segments", n_segments=4, cmvn="meanvar")
+    features = est.fit_transform(tone_and_chirp)
+    assert features.shape == (2, 4 * 20)
+    names = est.get_feature_names_out()
+    assert names[0].endswith("seg0") and names[20].endswith("seg1"), names[[0, 20]]
+    for row, clip in zip(features, tone_and_chirp):
+        bands = _reference_log_mel(clip, 20, normalize=True)
+        bands = (bands - bands.mean(axis=1, keepdims=True)) / bands.std(axis=1, keepdims=True)
+        # 100 frames in 4 segments of 25; the row is segment by segment, band by band
+        expected = np.concatenate([part.mean(axis=1) for part in np.split(bands, 4, axis=1)])
+        np.testing.assert_allclose(row, expected, atol=1e-4)
 
 
 def test_names_match_columns_and_pandas_output():
@@ -123,9 +203,13 @@ def test_names_match_columns_and_pandas_output():
         "mfcc2_d1_mean", "mfcc0_std", "mfcc1_std", "mfcc2_std", "mfcc0_d1_std",
         "mfcc1_d1_std", "mfcc2_d1_std",
     ]
+    as_array = est.transform(clips)
     frame = est.set_output(transform="pandas").transform(clips)
     assert frame.shape == (3, 12)
-    assert frame.columns[0] == "mfcc0_mean"
+    assert frame.columns.tolist() == est.get_feature_names_out().tolist()
+    np.testing.assert_array_equal(frame.to_numpy(), as_array)
+    # the names say which column is which: the std of mfcc0 is a standard deviation
+    assert (frame["mfcc0_std"] > 0).all()
 
 
 def test_deterministic_parallel_and_picklable():
@@ -190,7 +274,11 @@ def test_grid_search_tunes_a_feature_parameter():
     X = ModalityDict(audio=clips, image=np.zeros((24, 8, 8)))
     model = make_pipeline(ModalitySelector("audio"), LogMelFeatures(sr=SR), SVC())
     search = GridSearchCV(model, {"logmelfeatures__n_mels": [16, 32]}, cv=3).fit(X, y)
-    assert search.best_params_["logmelfeatures__n_mels"] in (16, 32)
+    np.testing.assert_array_equal(search.cv_results_["mean_test_score"], [1.0, 1.0])
+    # the searched value reached the fitted extractor: 2 stats x n_mels columns
+    best = search.best_estimator_
+    assert best[1].n_mels == search.best_params_["logmelfeatures__n_mels"] == 16
+    assert best[:2].transform(X).shape == (24, 2 * 16)
     assert search.best_score_ == 1.0
 
 

@@ -35,6 +35,18 @@ def test_slanted_strokes_become_upright(lean):
     assert upright.sum() == pytest.approx(image.sum(), rel=0.1)
 
 
+def test_a_diagonal_stroke_becomes_a_centred_vertical_bar():
+    """Worked by hand: pixels (r, r) for r = 1..7 have mean (4, 4) and covariance equal to
+    their row variance, so the shear is 1; the mass centre goes to the middle (5, 5) of the
+    10x10 image, and every output pixel samples the input at integer coordinates (exact)."""
+    image = np.zeros((10, 10))
+    image[np.arange(1, 8), np.arange(1, 8)] = 1.0
+    expected = np.zeros((10, 10))
+    expected[2:9, 5] = 1.0
+    np.testing.assert_allclose(DeskewImages().fit_transform(image[None])[0], expected,
+                               atol=1e-9)
+
+
 def test_blank_and_missing_images():
     images = np.stack([np.zeros((8, 8)), np.full((8, 8), np.nan), _slant(8, 0.4)])
     out = DeskewImages().fit_transform(images)

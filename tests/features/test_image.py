@@ -54,8 +54,13 @@ def test_pixel_features_gray_and_rgb_conversions():
 
 
 def test_pixel_features_resize(mnist_like):
+    from skimage.transform import resize
+
     features = PixelFeatures(size=14).fit_transform(mnist_like)
     assert features.shape == (6, 196)
+    expected = [resize(image / 255.0, (14, 14), order=1, anti_aliasing=True, mode="edge")
+                for image in mnist_like]
+    np.testing.assert_allclose(features, np.reshape(expected, (6, 196)))
     # the bright bar survives the resize, the dark background stays dark
     small = features.reshape(6, 14, 14)
     assert small[:, 5:9, 6:8].mean() > 0.8
@@ -99,10 +104,30 @@ def test_hog_defaults_adapt_to_image_size(shape, cell):
 
 
 def test_hog_8x8_digits_give_324_features():
+    from skimage.feature import hog
+
     X, _ = make_multimodal_classification(12, informativeness={"image": 1.0}, random_state=0)
     features = HOGFeatures().fit_transform(X["image"])
     # 4x4 cells of 2x2 pixels, 2x2 blocks of 3x3 cells, 9 orientations
     assert features.shape == (12, 324)
+    expected = [hog(image, orientations=9, pixels_per_cell=(2, 2), cells_per_block=(3, 3),
+                    block_norm="L2-Hys") for image in X["image"]]
+    np.testing.assert_allclose(features, expected)
+
+
+def test_hog_equals_scikit_image_on_mnist_and_rgb_images(mnist_like):
+    from skimage.feature import hog
+
+    features = HOGFeatures().fit_transform(mnist_like)
+    expected = [hog(image.astype(float), orientations=9, pixels_per_cell=(4, 4),
+                    cells_per_block=(3, 3), block_norm="L2-Hys") for image in mnist_like]
+    np.testing.assert_allclose(features, expected)
+    rgb = np.random.RandomState(1).randint(0, 256, size=(2, 32, 32, 4)).astype(np.uint8)
+    est = HOGFeatures(orientations=6, block_norm="L1", transform_sqrt=True)
+    expected = [hog(image[..., :3].astype(float), orientations=6, pixels_per_cell=(4, 4),
+                    cells_per_block=(3, 3), block_norm="L1", transform_sqrt=True,
+                    channel_axis=-1) for image in rgb]  # alpha dropped
+    np.testing.assert_allclose(est.fit_transform(rgb), expected)
 
 
 def test_hog_is_invariant_to_brightness(mnist_like):

@@ -86,6 +86,21 @@ def test_permutation_of_dataframe_and_ragged_modalities():
     assert result.importances_mean[1] > 0.2
 
 
+def test_a_permuted_dataframe_keeps_its_index_so_alignment_cannot_undo_the_shuffle():
+    pd = pytest.importorskip("pandas")
+    from skfusion.inspection._corruption import permute_modality
+
+    table = pd.DataFrame({"v": [10.0, 11.0, 12.0, 13.0]}, index=[7, 3, 9, 1])
+    X = ModalityDict(table=table, text=["a", "b", "c", "d"])
+    shuffled = permute_modality(X, "table", np.array([2, 0, 3, 1]))
+    assert shuffled["table"]["v"].tolist() == [12.0, 10.0, 13.0, 11.0]
+    assert shuffled["table"].index.tolist() == [7, 3, 9, 1]
+    assert shuffled["text"] is X["text"] and X["table"]["v"].tolist()[0] == 10.0
+    # joined by index with the untouched rows, the shuffle survives
+    joined = pd.concat([shuffled["table"], table.rename(columns={"v": "w"})], axis=1)
+    assert (joined["v"] != joined["w"]).all()
+
+
 def test_shapley_values_add_up_to_full_minus_class_prior_score(fitted_fusion, noise_and_signal):
     _, _, X_test, y_test = noise_and_signal
     result = modality_importance(fitted_fusion, X_test, y_test, method="shapley",
@@ -186,7 +201,7 @@ def test_unfitted_estimator_is_refused(fusion_model_class, noise_and_signal):
     from sklearn.exceptions import NotFittedError
 
     _, _, X_test, y_test = noise_and_signal
-    with pytest.raises(NotFittedError):
+    with pytest.raises(NotFittedError, match="This MeanOfMembers instance is not fitted"):
         modality_importance(fusion_model_class(), X_test, y_test)
 
 

@@ -43,6 +43,37 @@ def test_batches_of_a_memory_map_stay_maps(mapped):
     assert [len(b) for b in batches] == [128, 128, 44]
     assert all(isinstance(b["image"], np.memmap) for b in batches)
     assert list(batches[2]["text"][:1]) == ["row 256"]
+    np.testing.assert_array_equal(batches[1]["image"], np.asarray(X["image"])[128:256])
+    assert batches[2]["text"].tolist() == [f"row {i}" for i in range(256, 300)]
+
+
+def test_sparse_and_pandas_outputs_are_stacked_batch_by_batch():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import StandardScaler
+
+    texts = [f"word{i % 7} and word{i % 3}" for i in range(50)]
+    X = ModalityDict(text=texts, table=np.arange(100.0).reshape(50, 2))
+    tfidf = make_pipeline(ModalitySelector("text"), TfidfVectorizer()).fit(X)
+    stacked = predict_in_batches(tfidf, X, method="transform", batch_size=16)
+    assert stacked.format == "csr" and stacked.shape == (50, 8)
+    np.testing.assert_allclose(stacked.toarray(), tfidf.transform(X).toarray())
+    scaler = make_pipeline(ModalitySelector("table"), StandardScaler()).fit(X)
+    scaler[-1].set_output(transform="pandas")
+    frame = predict_in_batches(scaler, X, method="transform", batch_size=16)
+    assert frame.shape == (50, 2) and frame.columns.tolist() == ["x0", "x1"]
+    np.testing.assert_allclose(frame.to_numpy(), scaler.transform(X).to_numpy())
+
+
+@pytest.mark.xfail(strict=True, reason="bug: predict_in_batches stacks pandas outputs with "
+                   "each batch's own 0-based index (0..15, 0..15, ...), not the whole call's")
+def test_pandas_output_in_batches_has_the_index_of_the_whole_call():
+    from sklearn.preprocessing import StandardScaler
+
+    X = ModalityDict(table=np.arange(100.0).reshape(50, 2), text=["a"] * 50)
+    scaler = make_pipeline(ModalitySelector("table"), StandardScaler()).fit(X)
+    scaler[-1].set_output(transform="pandas")
+    frame = predict_in_batches(scaler, X, method="transform", batch_size=16)
+    assert frame.index.tolist() == scaler.transform(X).index.tolist() == list(range(50))
 
 
 def test_transform_in_batches_and_bad_batch_size(mapped):
