@@ -721,3 +721,54 @@ def test_make_multimodal_classification_bad_parameters(params, words):
     with pytest.raises(ValueError) as info:
         make_multimodal_classification(n_samples=10, random_state=0, **params)
     _check_message(info.value, words)
+
+
+# -- mistakes in putting the pieces together ----------------------------------------------
+
+
+class _DropsFirstRow(PixelFeatures):
+    def transform(self, X):
+        return super().transform(X)[1:]
+
+
+@pytest.mark.parametrize("make, call, error, words", [
+    pytest.param(lambda: ModalityTransformer([("pixels", PixelFeatures())]), "fit", ValueError,
+                 (r"\(name, transformer, modality\) triples",), id="transformer pair"),
+    pytest.param(lambda: ModalityTransformer([("table", PixelFeatures(), "image")]), "fit",
+                 ValueError, ("'table'", "would replace it"), id="output replaces a modality"),
+    pytest.param(lambda: ModalityTransformer([("pixels", _DropsFirstRow(), "image")]),
+                 "transform", ValueError, ("'pixels' returned 15 rows for 16 samples",),
+                 id="transformer drops a row"),
+    pytest.param(lambda: ModalityTransformer([("pixels", PixelFeatures(), "image")]),
+                 "fit all missing", ValueError, ("no training sample has modality 'image'",),
+                 id="modality missing in every row"),
+    pytest.param(lambda: ModalityAugmenter({"image": PixelFeatures()}), "fit_resample",
+                 TypeError, (r"augmenters\['image'\]", "PixelFeatures"),
+                 id="a transformer as augmenter"),
+    pytest.param(lambda: ModalityAugmenter(ImageAugmenter()), "fit_resample", TypeError,
+                 ("single augmenter", "augmenters={modality: augmenter}"),
+                 id="one augmenter for a ModalityDict"),
+])
+def test_bad_composition(make, call, error, words):
+    estimator = make()
+    with pytest.raises(error) as info:
+        if call == "fit":
+            estimator.fit(X, Y)
+        elif call == "transform":
+            estimator.fit(X, Y).transform(X)
+        elif call == "fit all missing":
+            estimator.fit(X.with_missing("image", slice(None)), Y)
+        else:
+            estimator.fit_resample(X, Y)
+    _check_message(info.value, words)
+
+
+def test_concat_names_the_modality_whose_parts_differ():
+    other = ModalityDict({**X[:2], "image": np.zeros((2, 9, 9), dtype=np.uint8)})
+    with pytest.raises(ValueError, match=r"modality 'image'.*\(n_samples, 8, 8\).*"
+                                         r"\(n_samples, 9, 9\)"):
+        ModalityDict.concat([X, other])
+    with pytest.raises(TypeError, match="part 1 is a ndarray"):
+        ModalityDict.concat([X, X["table"]])
+    # ragged clips of any lengths concatenate
+    assert ModalityDict.concat([X, X[:3]]).n_samples == N + 3

@@ -112,6 +112,12 @@ class ModalityAugmenter(BaseEstimator):
         """
         rng = check_random_state(self.random_state)
         if isinstance(self.augmenters, Mapping):
+            for name, augmenter in self.augmenters.items():
+                if not isinstance(augmenter, BaseAugmenter):
+                    raise TypeError(
+                        f"augmenters[{name!r}] must be an augmenter (a skfusion.augment."
+                        f"BaseAugmenter such as ImageAugmenter), got {type(augmenter).__name__}"
+                    )
             X = check_multimodal(X, modalities=list(self.augmenters), estimator=self)
             y = _check_targets(X, y, self)
             copies = [self._augment_dict(X, rng) for _ in range(self.n_copies)]

@@ -513,6 +513,10 @@ class ModalityDict(dict):
         parts = list(parts)
         if not parts:
             raise ValueError("concat needs at least one ModalityDict")
+        for i, part in enumerate(parts):
+            if not isinstance(part, ModalityDict):
+                raise TypeError(f"concat takes ModalityDicts; part {i} is a "
+                                f"{type(part).__name__}")
         names = parts[0].modalities
         for part in parts[1:]:
             if set(part.modalities) != set(names):
@@ -520,7 +524,7 @@ class ModalityDict(dict):
                     f"cannot concatenate ModalityDicts with modalities {list(names)} "
                     f"and {list(part.modalities)}"
                 )
-        return cls({name: _concat_values([p[name] for p in parts]) for name in names})
+        return cls({name: _concat_values(name, [p[name] for p in parts]) for name in names})
 
 
 def _column_array(series):
@@ -530,7 +534,14 @@ def _column_array(series):
     return values
 
 
-def _concat_values(values):
+def _concat_values(name, values):
+    shapes = {tuple(v.shape[1:]) for v in values
+              if hasattr(v, "shape") and getattr(v, "dtype", None) != object}
+    if len(shapes) > 1:
+        raise ValueError(
+            f"cannot concatenate modality {name!r}: its parts have shapes "
+            f"{sorted('(n_samples, ' + ', '.join(map(str, s)) + ')' for s in shapes)}"
+        )
     first = values[0]
     if _is_pandas(first):
         import pandas as pd

@@ -13,25 +13,32 @@ from ._selector import modality_names, select_modality
 __all__ = ["ModalityTransformer"]
 
 
-def _fit_transform_one(transformer, modality, values, present, y):
+def _fit_transform_one(name, transformer, modality, values, present, y):
     rows = np.flatnonzero(present)
+    if len(rows) == 0:
+        raise ValueError(f"transformer {name!r}: no training sample has modality {modality!r}")
     target = None if y is None else take_rows(y, rows)
     with naming_modality(modality):
         out = transformer.fit_transform(take_rows(values, rows), target)
-    return transformer, _refill(out, present)
+    return transformer, _refill(name, out, present)
 
 
-def _transform_one(transformer, modality, values, present):
+def _transform_one(name, transformer, modality, values, present):
     rows = np.flatnonzero(present)
     if len(rows) == 0:
-        return None
+        raise ValueError(f"transformer {name!r}: no sample of X has modality {modality!r}")
     with naming_modality(modality):
         out = transformer.transform(take_rows(values, rows))
-    return _refill(out, present)
+    return _refill(name, out, present)
 
 
-def _refill(out, present):
+def _refill(name, out, present):
     """Put the transformed rows back in place; absent rows become all-NaN (missing)."""
+    n_rows = out.shape[0] if hasattr(out, "shape") else len(out)
+    if n_rows != present.sum():
+        raise ValueError(
+            f"transformer {name!r} returned {n_rows} rows for {present.sum()} samples"
+        )
     if present.all():
         return out
     out = out.toarray() if hasattr(out, "toarray") else np.asarray(out, dtype=float)
@@ -134,6 +141,12 @@ class ModalityTransformer(TransformerMixin, _BaseComposition):
     def _check(self):
         if self.remainder not in ("passthrough", "drop"):
             raise ValueError(f"remainder must be 'passthrough' or 'drop', got {self.remainder!r}")
+        for entry in self.transformers:
+            if not (isinstance(entry, tuple) and len(entry) == 3):
+                raise ValueError(
+                    "transformers must be (name, transformer, modality) triples, got "
+                    f"{entry!r}"
+                )
         names = [t[0] for t in self.transformers]
         self._validate_names(names)
 
@@ -165,9 +178,10 @@ class ModalityTransformer(TransformerMixin, _BaseComposition):
             y = check_n_targets(X, y, estimator=self)
         self.modalities_in_ = list(X.modalities)
         inputs = list(self._inputs(X, self.transformers))
+        self._check_output_names(X)
         results = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_transform_one)(clone(trans), modality, values, present, y)
-            for _, trans, modality, values, present in inputs
+            delayed(_fit_transform_one)(name, clone(trans), modality, values, present, y)
+            for name, trans, modality, values, present in inputs
         )
         self.transformers_ = [(name, fitted, mod)
                               for (name, _, mod, _, _), (fitted, _) in zip(inputs, results)]
@@ -201,13 +215,23 @@ class ModalityTransformer(TransformerMixin, _BaseComposition):
         """
         check_is_fitted(self)
         X = check_multimodal(X, modalities=self.modalities_in_, estimator=self)
-        outputs = []
-        for _, trans, modality, values, present in self._inputs(X, self.transformers_):
-            out = _transform_one(trans, modality, values, present)
-            if out is None:
-                raise ValueError(f"no sample of X has modality {modality!r}")
-            outputs.append(out)
+        self._check_output_names(X)
+        outputs = [_transform_one(name, trans, modality, values, present)
+                   for name, trans, modality, values, present
+                   in self._inputs(X, self.transformers_)]
         return self._assemble(X, outputs)
+
+    def _check_output_names(self, X):
+        """An output must not silently replace a modality that is passed through."""
+        if self.remainder == "drop":
+            return
+        used = {m for _, _, mod in self.transformers for m in modality_names(mod)}
+        for name, _, _ in self.transformers:
+            if name in X and name not in used:
+                raise ValueError(
+                    f"transformer {name!r} has the name of a modality of X that it does not "
+                    "read, which would replace it; rename the transformer"
+                )
 
     def _assemble(self, X, outputs):
         used = {m for _, _, mod in self.transformers for m in modality_names(mod)}
