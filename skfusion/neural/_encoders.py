@@ -96,7 +96,7 @@ class ConvEncoder(nn.Module):
         1 for gray, 3 for RGB.
     out_features : int
         Size of the encoding.
-    channels : tuple of int, default=(16, 32)
+    channels : tuple of int, default=(32, 64)
         Output channels of the convolution blocks.
     grid : int, default=3
         Side of the pooled map fed to the linear layer.
@@ -112,7 +112,7 @@ class ConvEncoder(nn.Module):
     torch.Size([3, 4])
     """
 
-    def __init__(self, in_channels, out_features, channels=(16, 32), *, grid=3,
+    def __init__(self, in_channels, out_features, channels=(32, 64), *, grid=3,
                  batch_norm=True):
         super().__init__()
         layers, width = [], in_channels

@@ -12,6 +12,7 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
+from skorch.callbacks import LRScheduler
 from torch import nn
 
 from ..data import ModalityDict
@@ -44,6 +45,7 @@ class _BaseFusionNet(BaseEstimator):
         "scale": ["boolean"],
         "optimizer": [StrOptions(set(_OPTIMIZERS)), type],
         "lr": [Interval(Real, 0, None, closed="neither")],
+        "lr_schedule": [StrOptions({"cosine", "constant"})],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "train_split": [callable, None],
@@ -55,7 +57,7 @@ class _BaseFusionNet(BaseEstimator):
 
     def __init__(self, encoders=None, fusion="concat", *, modality_dropout=0.0,
                  aux_loss_weight=0.0, augment=None, scale=True, optimizer="adam", lr=1e-3,
-                 max_epochs=10, batch_size=64, train_split=None, callbacks=None,
+                 lr_schedule="cosine", max_epochs=10, batch_size=64, train_split=None, callbacks=None,
                  device="auto", verbose=0, random_state=None, **kwargs):
         self.encoders = encoders
         self.fusion = fusion
@@ -65,6 +67,7 @@ class _BaseFusionNet(BaseEstimator):
         self.scale = scale
         self.optimizer = optimizer
         self.lr = lr
+        self.lr_schedule = lr_schedule
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.train_split = train_split
@@ -186,7 +189,7 @@ class _BaseFusionNet(BaseEstimator):
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
             train_split=self.train_split,
-            callbacks=clone(self.callbacks, safe=False),
+            callbacks=self._callbacks(),
             device=_resolve_device(self.device),
             verbose=self.verbose,
             augment=self.augment,
@@ -194,6 +197,18 @@ class _BaseFusionNet(BaseEstimator):
             iterator_train__shuffle=True,
             **self._skorch_kwargs(),
         )
+
+    def _callbacks(self):
+        """The user's callbacks (cloned), plus the ``lr_schedule`` unless they bring one."""
+        callbacks = list(clone(self.callbacks, safe=False) or [])
+        own_schedule = any(isinstance(c[1] if isinstance(c, tuple) else c, LRScheduler)
+                           for c in callbacks)
+        if self.lr_schedule == "cosine" and not own_schedule:
+            # annealed to near zero by the last epoch: the final weights settle, and so do
+            # the batch-norm running statistics that prediction uses
+            callbacks.append(("lr_schedule", LRScheduler(
+                torch.optim.lr_scheduler.CosineAnnealingLR, T_max=self.max_epochs)))
+        return callbacks
 
     # -- prediction ----------------------------------------------------------------
     def _forward(self, X):
@@ -258,7 +273,13 @@ class FusionNetClassifier(ClassifierMixin, _BaseFusionNet):
     optimizer : {"adam", "adamw", "sgd"} or torch optimizer class, default="adam"
         Further arguments as ``optimizer__weight_decay=...``.
     lr : float, default=1e-3
-        Learning rate.
+        Initial learning rate.
+    lr_schedule : {"cosine", "constant"}, default="cosine"
+        ``"cosine"`` anneals the learning rate to near zero over
+        ``max_epochs`` (skorch's ``LRScheduler`` with ``CosineAnnealingLR``,
+        stepped every epoch), so that the final weights, and the batch-norm
+        statistics used at prediction, settle; ``"constant"`` keeps ``lr``.
+        Ignored when ``callbacks`` hold an ``LRScheduler`` of your own.
     max_epochs : int, default=10
         Training epochs (fewer with an ``EarlyStopping`` callback).
     batch_size : int, default=64
@@ -383,7 +404,10 @@ class FusionNetRegressor(RegressorMixin, _BaseFusionNet):
     optimizer : {"adam", "adamw", "sgd"} or torch optimizer class, default="adam"
         The optimizer.
     lr : float, default=1e-3
-        Learning rate.
+        Initial learning rate.
+    lr_schedule : {"cosine", "constant"}, default="cosine"
+        Cosine annealing over ``max_epochs``, or a constant learning rate;
+        see :class:`FusionNetClassifier`.
     max_epochs : int, default=10
         Training epochs.
     batch_size : int, default=64

@@ -42,8 +42,12 @@ class FusionModule(nn.Module):
     dropout : float, default=0.2
         Dropout in the head.
     modality_dropout : float, default=0.0
-        During training, the probability that a sample loses a modality
-        (never its last one): the net learns to predict when one is missing.
+        During training, the probability that a sample loses each of its
+        modalities (never its last one): the net learns to predict when one
+        is missing. A dropped modality is represented exactly as a missing
+        one at prediction: its encoding is zeroed and its presence flag is 0.
+        The encoder still sees the real input, so batch normalisation
+        statistics never mix in blanks from dropping.
     aux_heads : bool, default=False
         Add a linear head per modality; in training mode ``forward`` then
         returns ``(output, per_modality_outputs, present)`` for an auxiliary

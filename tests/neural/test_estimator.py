@@ -141,7 +141,8 @@ def test_grid_search_over_fusion_module_and_lr(split):
     assert len(grid.cv_results_["params"]) == 8
     best = grid.best_estimator_
     assert best.net_.module_.encoders["0"].out_features == grid.best_params_["module__embed_dim"]
-    assert best.net_.optimizer_.param_groups[0]["lr"] == grid.best_params_["lr"]
+    # the default cosine schedule starts the optimizer at the searched lr
+    assert best.net_.optimizer_.param_groups[0]["initial_lr"] == grid.best_params_["lr"]
 
 
 def test_cross_validate_and_pickle(split):
@@ -169,10 +170,29 @@ def test_early_stopping_lr_scheduler_and_adamw(split):
     assert "valid_loss" in clf.net_.history[-1]
     assert 0.5 < clf.net_.history[-1, "accuracy"] <= 1.0  # skorch scoring on the valid split
     n_epochs = len(clf.net_.history)
-    # skorch steps the scheduler at the start of every epoch after the first
+    # your own LRScheduler replaces the default cosine schedule; skorch steps it
+    # at the start of every epoch after the first
     assert clf.net_.optimizer_.param_groups[0]["lr"] == pytest.approx(0.01 * 0.5 ** (n_epochs - 1))
     # fit trained a copy of the user's callback
     assert clf.callbacks[1].dynamic_threshold_ is None
+
+
+def test_cosine_lr_schedule_by_default_and_constant_on_request(split):
+    X_train, y_train, _, _ = split
+    cosine = FusionNetClassifier(lr=0.01, max_epochs=4, random_state=0, **SMALL)
+    cosine.fit(X_train, y_train)
+    # the lr each epoch trained with: half a cosine from lr down to zero
+    expected = [0.01 * (1 + np.cos(np.pi * epoch / 4)) / 2 for epoch in range(4)]
+    np.testing.assert_allclose(cosine.net_.history[:, "event_lr"], expected)
+    assert cosine.net_.optimizer_.param_groups[0]["lr"] == pytest.approx(0.0)
+    assert cosine.callbacks is None  # the schedule is added to the fitted net only
+
+    constant = FusionNetClassifier(lr=0.01, max_epochs=4, lr_schedule="constant",
+                                   random_state=0, **SMALL).fit(X_train, y_train)
+    assert "event_lr" not in constant.net_.history[-1]
+    assert constant.net_.optimizer_.param_groups[0]["lr"] == 0.01
+    with pytest.raises(InvalidParameterError, match="lr_schedule"):
+        FusionNetClassifier(lr_schedule="linear").fit(X_train, y_train)
 
 
 class CountingNoise(GaussianNoise):
