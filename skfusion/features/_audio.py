@@ -230,7 +230,8 @@ class MFCCFeatures(_BaseAudioFeatures):
     a fixed-length row: means and standard deviations (``"stats"``), means
     over ``n_segments`` equal stretches of time (``"segments"``, which keeps
     the order of the sounds), or both. Clips of any length work, including
-    clips shorter than one window and silence. Needs librosa
+    clips shorter than one window and silence; an empty clip is an error
+    (a missing clip is ``None``). Needs librosa
     (``pip install skfusion[audio]``).
 
     Parameters

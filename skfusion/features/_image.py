@@ -5,6 +5,9 @@ Both take the image modality as it is stored: an array of shape
 channels)`` (RGB, RGBA), any numeric dtype. A 2-D array ``(n_samples,
 n_pixels)`` is read as already-flattened images. Rows that are all NaN
 (missing images) give all-NaN feature rows, so missing images stay missing.
+Other NaN pixels: :class:`PixelFeatures` passes them on as NaN features;
+:class:`HOGFeatures` (and :class:`DeskewImages`) refuse them, since one NaN
+pixel would spoil the whole descriptor.
 """
 
 import numbers
