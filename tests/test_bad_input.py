@@ -772,3 +772,10 @@ def test_concat_names_the_modality_whose_parts_differ():
         ModalityDict.concat([X, X["table"]])
     # ragged clips of any lengths concatenate
     assert ModalityDict.concat([X, X[:3]]).n_samples == N + 3
+
+
+def test_selecting_one_modality_from_a_plain_dict_checks_its_lengths():
+    # a plain dict is not checked on construction, so selecting from it checks the rows
+    with pytest.raises(ValueError, match="same number of samples.*'table': 14"):
+        ModalitySelector("image").fit_transform(BAD_X["unequal lengths (dict)"]())
+    assert ModalitySelector("image").fit_transform(dict(X)) is X["image"]
