@@ -361,8 +361,9 @@ def _specific_cases():
             "only a ComplexWarning (skfusion/neural/_convert.py); fit refuses them"))
           for key in NETS],
         *[Case(key, "strings in table", ValueError, ("'table'",), stage="fit", xfail=(
-            "FusionNet.fit reports numpy's \"could not convert string to float: 'a'\" "
-            "without the modality (skfusion/neural/_convert.py _fit_vector)"))
+            "FusionNet.fit takes a 2-D object table of strings for a sequence modality and "
+            "fails with numpy's \"could not convert string to float: 'a'\", without the "
+            "modality (skfusion/neural/_convert.py, _sequence_items)"))
           for key in NETS],
         *[Case(key, "empty clip", ValueError, ("'audio'", "empty"), xfail=(
             "an empty clip (0 samples) is accepted and fed to the net as silence, though "
