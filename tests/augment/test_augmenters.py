@@ -97,6 +97,16 @@ def test_image_noise_and_missing_rows():
     assert 0.07 < out[[0, 2]].std() < 0.13
 
 
+def test_image_noise_is_a_share_of_the_integer_range():
+    images = np.full((4, 16, 16), 128, dtype=np.uint8)
+    out = ImageAugmenter(rotation=0, shift=0, zoom=0, noise=0.05).augment(images,
+                                                                          random_state=0)
+    assert out.dtype == np.uint8
+    noise = out.astype(float) - 128
+    assert abs(noise.mean()) < 1.0
+    assert 0.05 * 255 * 0.9 < noise.std() < 0.05 * 255 * 1.1  # about 12.75 grey levels
+
+
 def test_image_augmenter_rejects_flat_input():
     with pytest.raises(ValueError, match="ImageAugmenter expects numeric images"):
         ImageAugmenter().augment(np.zeros((3, 64)))

@@ -98,9 +98,19 @@ def test_single_augmenter_on_a_single_modality_array(multimodal):
     X, y = multimodal
     images, labels = ModalityAugmenter(ImageAugmenter(), n_copies=3, random_state=0).fit_resample(
         X["image"], y)
-    assert images.shape == (48, 28, 28) and labels.shape == (48,)
-    clips, _ = ModalityAugmenter(AudioAugmenter(), random_state=0).fit_resample(X["audio"], y)
+    assert images.shape == (48, 28, 28) and images.dtype == np.uint8
+    np.testing.assert_array_equal(labels, np.tile(y, 4))
+    np.testing.assert_array_equal(images[:12], X["image"])
+    # every copy is a fresh draw: copies differ from the originals and from each other
+    assert not np.array_equal(images[12:24], X["image"])
+    assert not np.array_equal(images[12:24], images[24:36])
+    clips, clip_labels = ModalityAugmenter(AudioAugmenter(), random_state=0).fit_resample(
+        X["audio"], y)
     assert clips.dtype == object and len(clips) == 24 and clips[15] is None
+    np.testing.assert_array_equal(clip_labels, np.tile(y, 2))
+    assert all((a is None and b is None) or np.array_equal(a, b)
+               for a, b in zip(clips[:12], X["audio"]))  # the originals, as they are
+    assert clips[12].dtype == np.int16 and not np.array_equal(clips[12], X["audio"][0])
 
 
 def test_fit_resample_errors(multimodal):

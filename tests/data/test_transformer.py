@@ -52,6 +52,22 @@ def test_missing_rows_are_skipped_and_stay_missing(X):
     assert np.isnan(again["audio"][0]).all() and again["audio"][1, 2] == len(X["audio"][0])
 
 
+def test_supervised_transformer_fits_on_the_present_rows_with_their_labels():
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+
+    rng = np.random.RandomState(0)
+    y = rng.randint(0, 3, size=40)
+    table = rng.normal(size=(40, 4)) + y[:, None] * [1.0, 0.0, -1.0, 0.5]
+    table[[0, 3, 4]] = np.nan
+    X = ModalityDict(table=table, text=[f"t{i}" for i in range(40)])
+    step = ModalityTransformer([("lda", LinearDiscriminantAnalysis(n_components=2), "table")])
+    Xt = step.fit_transform(X, y)
+    present = ~X.is_missing("table")
+    direct = LinearDiscriminantAnalysis(n_components=2).fit(table[present], y[present])
+    np.testing.assert_allclose(Xt["lda"][present], direct.transform(table[present]))
+    assert np.isnan(Xt["lda"][~present]).all() and Xt["lda"].shape == (40, 2)
+
+
 def test_drop_remainder_and_nested_params_in_a_grid(X):
     y = np.arange(30) % 2
     X = ModalityDict(image=X["image"] + y[:, None, None], text=X["text"])

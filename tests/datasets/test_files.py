@@ -330,6 +330,10 @@ def test_paths_escaping_root_are_refused(media, tmp_path):
     outside = str(tmp_path / "outside.png")
     with pytest.raises(ValueError, match="absolute path .* is refused because root is given"):
         load_multimodal_files({"image": [outside]}, root=root)
+    # a sibling folder whose name starts with root's is outside root too
+    _image(tmp_path / "root_sibling" / "a.png", "RGB", seed=6)
+    with pytest.raises(ValueError, match=r"the path '\.\./root_sibling/a\.png' escapes root"):
+        load_multimodal_files({"image": ["../root_sibling/a.png"]}, root=root)
     allowed = load_multimodal_files({"image": [outside]}).data["image"]
     np.testing.assert_array_equal(allowed[0], _expected_image(outside, "RGB"))
 
@@ -434,7 +438,9 @@ def test_lazy_modality_reaches_sklearn_estimators_as_arrays(tmp_path):
     search = GridSearchCV(model, {"logisticregression__C": [0.1, 1.0]}, cv=3)
     search.fit(lazy.data, y)
     np.testing.assert_allclose(clone(model).fit(lazy.data, y).predict_proba(lazy.data), expected)
-    assert search.best_estimator_.predict(lazy.data[:5]).shape == (5,)
+    best = clone(model).set_params(**search.best_params_).fit(eager.data, y)
+    np.testing.assert_array_equal(search.best_estimator_.predict(lazy.data[:5]),
+                                  best.predict(eager.data[:5]))
 
 
 # -- parallel decoding and progress ---------------------------------------------------

@@ -95,12 +95,20 @@ def test_pixel_features_rejects_changed_shape_and_flat_resize(mnist_like):
 def test_hog_defaults_adapt_to_image_size(shape, cell):
     rng = np.random.RandomState(0)
     images = rng.randint(0, 256, size=(3, *shape)).astype(np.uint8)
+    from skimage.feature import hog as skimage_hog
+
     hog = HOGFeatures().fit(images)
     assert hog.pixels_per_cell_ == cell
+    n_cells = np.array(shape[:2]) // cell
+    assert hog.cells_per_block_ == tuple(np.minimum(3, n_cells))  # fewer where fewer cells
     features = hog.transform(images)
     assert features.shape[0] == 3
     assert np.isfinite(features).all()
     assert features.shape[1] == len(hog.get_feature_names_out())
+    expected = skimage_hog(images[0].astype(float), pixels_per_cell=cell,
+                           cells_per_block=hog.cells_per_block_,
+                           channel_axis=-1 if len(shape) == 3 else None)
+    np.testing.assert_allclose(features[0], expected)
 
 
 def test_hog_8x8_digits_give_324_features():
