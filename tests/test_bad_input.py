@@ -35,7 +35,7 @@ from skfusion.augment import (
     ModalityAugmenter,
     TextAugmenter,
 )
-from skfusion.datasets import make_multimodal_classification
+from skfusion.datasets import load_multimodal_files, make_multimodal_classification
 from skfusion.features import (
     DeskewImages,
     HOGFeatures,
@@ -779,3 +779,33 @@ def test_selecting_one_modality_from_a_plain_dict_checks_its_lengths():
     with pytest.raises(ValueError, match="same number of samples.*'table': 14"):
         ModalitySelector("image").fit_transform(BAD_X["unequal lengths (dict)"]())
     assert ModalitySelector("image").fit_transform(dict(X)) is X["image"]
+
+
+@pytest.fixture
+def audio_folder(tmp_path):
+    soundfile = pytest.importorskip("soundfile")
+    (tmp_path / "audio").mkdir()
+    soundfile.write(tmp_path / "audio" / "a.wav", np.zeros(0, np.int16), 8000)
+    soundfile.write(tmp_path / "audio" / "b.wav", CLIPS[1], 8000, subtype="PCM_16")
+    return tmp_path
+
+
+def test_an_empty_recording_is_named_when_loaded(audio_folder):
+    with pytest.raises(ValueError, match=r"a\.wav \(modality 'audio', sample 'a'\).*"
+                                         r"empty \(0 samples\)"):
+        load_multimodal_files(root=audio_folder)
+    bunch = load_multimodal_files(root=audio_folder, on_error="missing")
+    assert bunch.data.is_missing("audio").tolist() == [True, False]
+    assert "empty" in bunch.errors[0]["error"]
+
+
+@pytest.mark.parametrize("manifest, root, words", [
+    pytest.param({"audio": ["audio/a.wav", "audio/b.wav"], "label": [1]}, ".",
+                 ("one entry per sample", "'audio': 2, 'label': 1"), id="unequal columns"),
+    pytest.param(None, "no_such_folder", ("no_such_folder is not a folder",),
+                 id="root missing"),
+])
+def test_load_multimodal_files_bad_arguments(audio_folder, manifest, root, words):
+    with pytest.raises(ValueError) as info:
+        load_multimodal_files(manifest, root=audio_folder / root)
+    _check_message(info.value, words)

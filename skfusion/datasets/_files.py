@@ -184,6 +184,8 @@ def load_multimodal_files(manifest=None, *, root=None, modalities=None, target=N
     """
     frame, base = _read_manifest(manifest, root)
     root = None if root is None else os.path.abspath(os.fspath(root))
+    if root is not None and not os.path.isdir(root):
+        raise ValueError(f"root {root} is not a folder")
     sources = _modality_sources(modalities, frame, root, (target, id_column))
     unknown = sorted(set(readers or {}) - set(sources))
     if unknown:
@@ -243,6 +245,12 @@ def _read_manifest(manifest, root):
             raise ValueError(f"the manifest {path} is not a file")
         return _pandas().read_csv(path), str(path.resolve().parent)
     if isinstance(manifest, Mapping):
+        lengths = {column: len(values) for column, values in manifest.items()
+                   if hasattr(values, "__len__") and not isinstance(values, str)}
+        if len(set(lengths.values())) > 1:
+            listing = ", ".join(f"{column!r}: {n}" for column, n in lengths.items())
+            raise ValueError(f"the manifest's columns must have one entry per sample, "
+                             f"got {listing}")
         return _pandas().DataFrame(dict(manifest)), None
     if hasattr(manifest, "iloc") and hasattr(manifest, "columns"):
         return manifest, None

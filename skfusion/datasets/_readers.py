@@ -230,6 +230,8 @@ class AudioReader:
     def read(self, path):
         dtype = np.dtype(self.dtype)
         wave, rate = _soundfile().read(str(path), dtype=self.dtype, always_2d=True)
+        if wave.shape[0] == 0:
+            raise ValueError("the recording is empty (0 samples)")
         if wave.shape[1] == 1 and self.sr in (None, rate):
             return wave[:, 0].copy(), (rate,)
         signal = _as_float(wave).mean(axis=1)
