@@ -142,7 +142,7 @@ class ModalityTransformer(TransformerMixin, _BaseComposition):
         if self.remainder not in ("passthrough", "drop"):
             raise ValueError(f"remainder must be 'passthrough' or 'drop', got {self.remainder!r}")
         for entry in self.transformers:
-            if not (isinstance(entry, tuple) and len(entry) == 3):
+            if not (isinstance(entry, (tuple, list)) and len(entry) == 3):
                 raise ValueError(
                     "transformers must be (name, transformer, modality) triples, got "
                     f"{entry!r}"
