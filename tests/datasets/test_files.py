@@ -190,6 +190,15 @@ def test_lazy_rows_equal_eager_rows(media, rows):
         [x if x is None else x.shape for x in eager.data["audio"]]
 
 
+def test_lazy_array_decodes_to_the_dtype_asked_for(media):
+    root, frame = media
+    eager, lazy = _load(root, frame), _load(root, frame, lazy=True)
+    as_float64 = np.asarray(lazy.data["image"], dtype=np.float64)
+    assert as_float64.dtype == np.float64
+    np.testing.assert_array_equal(as_float64, eager.data["image"].astype(np.float64))
+    np.testing.assert_array_equal(lazy.data["image"][1], eager.data["image"][1])  # one row
+
+
 def test_lazy_array_refuses_column_indexing_and_bad_masks(media):
     root, frame = media
     image = _load(root, frame, lazy=True).data["image"]

@@ -47,6 +47,18 @@ def test_a_diagonal_stroke_becomes_a_centred_vertical_bar():
                                atol=1e-9)
 
 
+def test_the_mass_centre_moves_to_the_image_centre():
+    """As in MNIST's own preprocessing (and the classic deskew); note that the docstring of
+    ``_deskew.deskew`` says the image "keeps its centre of mass", which it does not."""
+    from scipy import ndimage
+
+    image = np.zeros((28, 28))
+    image[3:12, 3:6] = 1.0  # an upright block in the top-left corner
+    assert ndimage.center_of_mass(image) == (7.0, 4.0)
+    out = DeskewImages().fit_transform(image[None])[0]
+    np.testing.assert_allclose(ndimage.center_of_mass(out), (14.0, 14.0), atol=1e-6)
+
+
 def test_blank_and_missing_images():
     images = np.stack([np.zeros((8, 8)), np.full((8, 8), np.nan), _slant(8, 0.4)])
     out = DeskewImages().fit_transform(images)
