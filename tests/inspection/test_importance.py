@@ -193,7 +193,7 @@ def test_bad_input_gets_clear_errors(fitted_fusion, noise_and_signal):
         modality_importance(fitted_fusion, X_test["table"], y_test)
     with pytest.raises(ValueError, match="needs modality 'image'"):
         modality_importance(fitted_fusion, {"table": X_test["table"]}, y_test)
-    with pytest.raises(ValueError, match="one metric"):
+    with pytest.raises(ValueError, match="scoring must name one metric .*got list"):
         modality_importance(fitted_fusion, X_test, y_test, scoring=["accuracy", "f1_macro"])
 
 

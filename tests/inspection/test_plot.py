@@ -236,7 +236,8 @@ def test_calibration_bad_input(fitted_fusion, noise_and_signal):
     _, _, X_test, y_test = noise_and_signal
     with pytest.raises(TypeError, match="LateFusionClassifier or a list of"):
         MemberCalibrationDisplay.from_estimator(fitted_fusion, X_test, y_test)
-    with pytest.raises(ValueError, match="triples"):
+    with pytest.raises(ValueError, match=r"members must be \(name, fitted estimator, "
+                                         r"modality\) triples, got \('a', MeanOfMembers"):
         MemberCalibrationDisplay.from_estimator([("a", fitted_fusion)], X_test, y_test)
     with pytest.raises(ValueError, match=r"member 'm' has probabilities of shape \(120, 2\)"):
         MemberCalibrationDisplay.from_predictions(y_test, {"m": np.zeros((120, 2))})
