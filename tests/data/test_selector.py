@@ -71,8 +71,19 @@ def test_array_columns_as_column_transformer_does():
     np.testing.assert_array_equal(select_modality(A, [True, False, False, True]), A[:, [0, 3]])
     with pytest.raises(ValueError, match="is a name, but X is a ndarray"):
         select_modality(A, "image")
-    with pytest.raises(ValueError, match="out of range for 4 columns"):
+    with pytest.raises(ValueError, match="column 9 is out of range for 4 columns"):
         select_modality(A, 9)
+    np.testing.assert_array_equal(select_modality(A, -1), A[:, 3])
+    np.testing.assert_array_equal(select_modality(A, [-4, -1]), A[:, [0, 3]])
+    with pytest.raises(ValueError, match="column -5 is out of range for 4 columns"):
+        select_modality(A, -5)
+    with pytest.raises(ValueError, match="column index out of range for 4 columns"):
+        select_modality(A, [0, -9])
+    with pytest.raises(ValueError,
+                       match=r"boolean column mask has shape \(3,\), X has 4 columns"):
+        select_modality(A, [True, False, True])
+    with pytest.raises(ValueError, match=r"2-D data, got shape \(3, 2, 2\)"):
+        select_modality(A.reshape(3, 2, 2), 0)
 
 
 def test_same_pipeline_runs_on_a_dataframe_and_a_modality_dict():

@@ -183,6 +183,29 @@ def test_calibration_top_label_by_hand():
     assert display.ax_.get_xlabel() == "confidence (probability of the top class)"
 
 
+def test_calibration_error_weights_the_bins_by_their_rows():
+    y = np.array(["a", "b", "a", "a"])
+    proba = np.array([[0.6, 0.4], [0.6, 0.4], [0.4, 0.6], [0.9, 0.1]])
+    display = MemberCalibrationDisplay.from_predictions(y, {"m": proba}, n_bins=4)
+    # bin [0.5, 0.75): three rows at 0.6, one right; bin [0.75, 1]: one row at 0.9, right
+    np.testing.assert_allclose(display.prob_true["m"], [1 / 3, 1.0])
+    np.testing.assert_allclose(display.prob_pred["m"], [0.6, 0.9])
+    expected = (3 * abs(1 / 3 - 0.6) + 1 * abs(1.0 - 0.9)) / 4  # 0.225, not the plain mean
+    assert display.calibration_error["m"] == pytest.approx(expected)
+
+
+def test_calibration_quantile_bins_match_sklearn():
+    rng = np.random.RandomState(1)
+    proba = rng.beta(2, 5, size=600)  # skewed: uniform and quantile bins differ
+    y = (rng.uniform(size=600) < proba).astype(int)
+    display = MemberCalibrationDisplay.from_predictions(y, {"m": proba}, n_bins=5,
+                                                        strategy="quantile")
+    prob_true, prob_pred = calibration_curve(y, proba, n_bins=5, strategy="quantile")
+    np.testing.assert_allclose(display.prob_true["m"], prob_true)
+    np.testing.assert_allclose(display.prob_pred["m"], prob_pred)
+    assert len(prob_true) == 5
+
+
 def test_calibration_from_member_triples_leaves_out_missing_rows(noise_and_signal, tmp_path):
     X_train, y_train, X_test, y_test = noise_and_signal
     members = [(name, make_pipeline(FunctionTransformer(_flatten), LogisticRegression(C=0.1))
