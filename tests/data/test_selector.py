@@ -143,7 +143,8 @@ def test_modality_names():
 def test_check_multimodal_converts_and_checks():
     out = check_multimodal({"a": [1, 2], "b": ["x", "y"]}, modalities=["a"])
     assert isinstance(out, ModalityDict) and len(out) == 2
-    with pytest.raises(ValueError, match="MyModel needs modality 'c', which X lacks; X has 'a', 'b'"):
+    with pytest.raises(ValueError,
+                       match="MyModel needs modality 'c', which X lacks; X has 'a', 'b'"):
         check_multimodal(out, modalities=["a", "c"], estimator="MyModel")
     with pytest.raises(TypeError, match="expects a skfusion.ModalityDict"):
         check_multimodal(np.zeros((2, 2)))
