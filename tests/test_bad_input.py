@@ -255,10 +255,6 @@ MULTIMODAL = ["EarlyFusion", "LateFusionClassifier", "LateFusionRegressor",
 LATE = ["LateFusionClassifier", "LateFusionRegressor", "LateFusionClassifierCV",
         "AugmentedEstimator"]  # AugmentedEstimator predicts with a LateFusionClassifier here
 NETS = ["FusionNetClassifier", "FusionNetRegressor"]
-MEMBER_NAMING = ("late fusion does not name the modality when a member's own check fails; "
-                 "wrap member calls in skfusion.utils.validation.naming_modality(modality)")
-EARLY_NAMING = ("EarlyFusion does not name the modality when a block's transformer rejects "
-                "its input; wrap the block's calls in naming_modality(modality)")
 
 
 def _common_cases():
@@ -269,25 +265,18 @@ def _common_cases():
         yield Case(key, "unequal lengths (dict)", ValueError,
                    ("same number of samples", "'table': 14"))
         yield Case(key, "0 samples", ValueError, ("'image' has no samples",))
-        yield Case(key, "other image size", ValueError, ("'image'", r"8, 8\)", r"10, 10"),
-                   xfail=MEMBER_NAMING if key in LATE else None)
+        yield Case(key, "other image size", ValueError, ("'image'", r"8, 8\)", r"10, 10"))
         yield Case(key, "unequal lengths (dict)", ValueError, ("same number of samples",),
                    stage="fit")
-        yield Case(key, "stereo clips", ValueError, ("'audio'", "channel|1-D"),
-                   xfail=MEMBER_NAMING if key in LATE else (
-                       EARLY_NAMING if key == "EarlyFusion" else None))
+        yield Case(key, "stereo clips", ValueError, ("'audio'", "channel|1-D"))
     for key in ("EarlyFusion", "ModalityTransformer", *LATE):
-        yield Case(key, "empty clip", ValueError, ("'audio'", "clip 0 is empty"),
-                   xfail=MEMBER_NAMING if key in LATE else (
-                       EARLY_NAMING if key == "EarlyFusion" else None))
+        yield Case(key, "empty clip", ValueError, ("'audio'", "clip 0 is empty"))
         if key == "EarlyFusion":  # it checks each modality's shape against fit
             yield Case(key, "equal-length 2-D clips", ValueError,
                        ("'audio'", r"\(n_samples, 200\)", "one entry per sample"))
         else:  # the MFCC step takes both forms
             yield Case(key, "equal-length 2-D clips", accepted=_same_as_ragged)
-        yield Case(key, "complex image", ValueError, ("'image'", "Complex data not supported"),
-                   xfail=MEMBER_NAMING if key in LATE else (
-                       EARLY_NAMING if key == "EarlyFusion" else None))
+        yield Case(key, "complex image", ValueError, ("'image'", "Complex data not supported"))
 
 
 def _specific_cases():
@@ -325,11 +314,11 @@ def _specific_cases():
               ("empty clip", ValueError, ("'audio'", "clip 0 is empty")),
               ("ndarray", TypeError, ("ModalityDict",)),
               ("y of the wrong length", ValueError, ("y has 15 samples but X has 16",))]],
-        # late fusion: a member's check fails without naming its modality
-        *[Case(key, bad, error, ("'image'", *words), xfail=MEMBER_NAMING)
+        # late fusion: a member's own check fails, named with its modality
+        *[Case(key, bad, error, ("'image'", *words))
           for key in LATE
           for bad, error, words in [("flat image", ValueError, (r"\(8, 8\)",))]],
-        *[Case(key, bad, error, ("'table'", *words), xfail=MEMBER_NAMING)
+        *[Case(key, bad, error, ("'table'", *words))
           for key in ("LateFusionClassifier", "LateFusionRegressor")
           for bad, error, words in [("strings in table", ValueError, ()),
                                     ("NaN in table", ValueError, ("NaN",)),
@@ -370,10 +359,7 @@ def _specific_cases():
           for key in NETS],
     ]
     for key in MULTIMODAL:
-        yield Case(key, "y of the wrong length", ValueError, ("15|14", "16"), stage="fit",
-                   xfail=("EarlyFusion.fit accepts a y of the wrong length (a block that "
-                          "uses y would see misaligned rows)" if key == "EarlyFusion"
-                          else None))
+        yield Case(key, "y of the wrong length", ValueError, ("15|14", "16"), stage="fit")
 
 
 def _all_cases():

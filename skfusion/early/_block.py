@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..data._container import _is_frame, _is_pandas, take_rows
 from ..late._cache import rows_of_params
+from ..utils.validation import naming_modality
 from ._scaling import apply_block_scaling, fit_block_scaling
 
 __all__ = ["Flatten", "FittedBlock", "fit_transform_block", "transform_block"]
@@ -128,11 +129,15 @@ class FittedBlock:
         The block name.
     transformer : estimator
         The fitted transformer.
+    modality : str, list of str or None
+        The modalities it reads, named in its errors (None: not named, as for
+        columns of a 2-D X).
     """
 
-    def __init__(self, name, transformer):
+    def __init__(self, name, transformer, modality=None):
         self.name = name
         self.transformer = transformer
+        self.modality = modality
         self.fill = None
         self.offset = None
         self.scale = None
@@ -153,13 +158,14 @@ class FittedBlock:
         return names + (["missing"] if self.indicator else [])
 
 
-def fit_transform_block(name, transformer, X_block, y, missing_mask, *,
+def fit_transform_block(name, transformer, X_block, y, missing_mask, *, modality,
                         scaling, weight, missing, add_indicator, params):
     """Fit one block on the rows that hold its modality; return (Xt, FittedBlock).
 
     ``params`` holds the block's routed metadata by method (``"fit"``,
     ``"transform"``, ``"fit_transform"``); per-sample arrays among them are
-    cut to the rows that hold the modality, as X and y are.
+    cut to the rows that hold the modality, as X and y are. The errors of the
+    transformer name ``modality``.
     """
     n_samples = _n_rows(X_block)
     present = _present_rows(name, missing_mask, missing)
@@ -170,15 +176,16 @@ def fit_transform_block(name, transformer, X_block, y, missing_mask, *,
         )
     X_fit = X_block if present is None else take_rows(X_block, present)
     y_fit = y if present is None or y is None else take_rows(y, present)
-    if hasattr(transformer, "fit_transform"):
-        Xt = transformer.fit_transform(
-            X_fit, y_fit, **_rows_of(params.get("fit_transform", {}), present, n_samples))
-    else:
-        Xt = transformer.fit(
-            X_fit, y_fit, **_rows_of(params.get("fit", {}), present, n_samples)
-        ).transform(X_fit, **_rows_of(params.get("transform", {}), present, n_samples))
+    with naming_modality(modality):
+        if hasattr(transformer, "fit_transform"):
+            Xt = transformer.fit_transform(
+                X_fit, y_fit, **_rows_of(params.get("fit_transform", {}), present, n_samples))
+        else:
+            Xt = transformer.fit(
+                X_fit, y_fit, **_rows_of(params.get("fit", {}), present, n_samples)
+            ).transform(X_fit, **_rows_of(params.get("transform", {}), present, n_samples))
     Xt = _check_output(name, Xt, _n_rows(X_fit))
-    block = FittedBlock(name, transformer)
+    block = FittedBlock(name, transformer, modality)
     block.n_features = Xt.shape[1]
     block.offset, block.scale = fit_block_scaling(Xt, scaling, weight)
     block.indicator = bool(add_indicator and present is not None)
@@ -198,7 +205,8 @@ def transform_block(block, X_block, missing_mask, missing, params):
     if present is not None and present.size == 0:
         Xt = np.zeros((0, block.n_features))
     else:
-        Xt = block.transformer.transform(X_in, **_rows_of(params, present, n_samples))
+        with naming_modality(block.modality):
+            Xt = block.transformer.transform(X_in, **_rows_of(params, present, n_samples))
         Xt = _check_output(block.name, Xt, _n_rows(X_in))
     if Xt.shape[1] != block.n_features:
         raise ValueError(

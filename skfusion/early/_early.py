@@ -16,6 +16,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..data import ModalityDict, modality_names, select_modality
 from ..data._container import _is_frame
 from ..utils import check_multimodal
+from ..utils.validation import check_n_targets
 from ..utils._sklearn_compat import (
     HasMethods,
     Interval,
@@ -321,6 +322,8 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
         """
         _refuse_metadata_without_routing(self, "fit_transform", params)
         X = self._check_input(X, reset=True)
+        if y is not None:
+            check_n_targets(X, y, estimator=self)
         blocks = self._resolve_blocks(X)
         self._record_modalities(X, blocks)
         self._check_block_weights([name for name, _, _ in blocks])
@@ -333,6 +336,7 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
                 select_modality(X, modality),
                 y,
                 self._missing_mask(X, modality),
+                modality=modality if self._multimodal else None,
                 scaling=self.block_scaling,
                 weight=(self.block_weights or {}).get(name, 1.0),
                 missing=self.missing,

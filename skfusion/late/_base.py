@@ -23,7 +23,8 @@ from sklearn.utils.validation import validate_data
 from ..data import ModalityDict, modality_names, select_modality, take_rows
 from ..utils import check_multimodal
 from ..utils._sklearn_compat import HasMethods, _BaseComposition, _VisualBlock
-from ._cache import MemberJobs, run_jobs
+from ..utils.validation import naming_modality
+from ._cache import MemberJobs, member_output, run_jobs
 
 __all__ = ["_BaseLateFusion"]
 
@@ -287,23 +288,35 @@ class _BaseLateFusion(_BaseComposition):
         """The jobs, and for each the member index and held-out rows (None: full fit)."""
         factory, jobs, owners = MemberJobs(self.memory), [], []
         parts = [select_modality(X, modality) for _, _, modality in self.estimators]
-        for i, (name, estimator, _) in enumerate(self.estimators):
+        for i, (name, estimator, modality) in enumerate(self.estimators):
             rows = np.flatnonzero(present[i])
             if len(rows) == 0:
                 raise ValueError(f"member {name!r} has no training row with its modalities")
-            jobs.append(factory.fit(estimator, parts[i], y, rows, member_params[name]))
+            jobs.append(_naming_job(X, modality,
+                                    factory.fit(estimator, parts[i], y, rows, member_params[name])))
             owners.append((i, None))
         if not need_oof:
             return jobs, owners
         folds = list(self._splitter(y).split(np.zeros((len(y), 1)), y, **split_params))
-        for i, (name, estimator, _) in enumerate(self.estimators):
+        for i, (name, estimator, modality) in enumerate(self.estimators):
             for train, test in folds:
                 train, test = train[present[i, train]], test[present[i, test]]
                 if len(test) and len(train):
-                    jobs.append(factory.fold(estimator, parts[i], y, train, test,
-                                             member_params[name], self._oof_method))
+                    job = factory.fold(estimator, parts[i], y, train, test,
+                                       member_params[name], self._oof_method)
+                    jobs.append(_naming_job(X, modality, job))
                     owners.append((i, test))
         return jobs, owners
+
+    def _member_output(self, i, method, X, rows):
+        """Fitted member ``i``'s ``method`` on ``rows`` of X (cached with ``memory``).
+
+        Its errors name the member's modality (a member only knows "X").
+        """
+        modality = self.estimators[i][2]
+        with naming_modality(modality if isinstance(X, ModalityDict) else None):
+            return member_output(self.memory, self.estimators_[i], method,
+                                 member_rows(X, modality, rows))
 
     def _splitter(self, y):
         return check_cv(self.cv, y, classifier=self._estimator_type_is_classifier)
@@ -366,3 +379,15 @@ class _BaseLateFusion(_BaseComposition):
 def member_rows(X, modality, rows):
     """The rows of one member's input."""
     return take_rows(select_modality(X, modality), rows)
+
+
+def _naming_job(X, modality, job):
+    """A member's ``(function, args)`` job whose errors name its modality."""
+    function, args = job
+    return _run_naming_modality, (modality if isinstance(X, ModalityDict) else None,
+                                  function, *args)
+
+
+def _run_naming_modality(modality, function, *args):
+    with naming_modality(modality):
+        return function(*args)

@@ -9,8 +9,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ..utils._sklearn_compat import StrOptions, _fit_context
-from ._base import _BaseLateFusion, member_rows
-from ._cache import member_output, rows_of_params
+from ._base import _BaseLateFusion
+from ._cache import rows_of_params
 from ._calibration import aligned_logits, fit_temperature, logits_to_proba, output_method
 from ._rules import CLASSIFIER_RULES, fuse_probas, learn_weights, vote
 
@@ -341,8 +341,7 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
             rows = np.flatnonzero(present[i])
             if rows.size == 0:
                 continue
-            output = member_output(self.memory, member, method,
-                                   member_rows(X, self.estimators[i][2], rows))
+            output = self._member_output(i, method, X, rows)
             logits = aligned_logits(output, method, self._class_index(i, member.classes_),
                                     n_classes, raw_classes=member.classes_)
             probas[i, rows] = logits_to_proba(logits, self.temperatures_[i])

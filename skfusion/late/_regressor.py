@@ -7,8 +7,8 @@ from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ..utils._sklearn_compat import StrOptions, _fit_context
-from ._base import _BaseLateFusion, member_rows
-from ._cache import member_output, rows_of_params
+from ._base import _BaseLateFusion
+from ._cache import rows_of_params
 from ._rules import REGRESSOR_RULES, fuse_predictions, learn_weights
 
 __all__ = ["LateFusionRegressor"]
@@ -198,11 +198,9 @@ class LateFusionRegressor(RegressorMixin, _BaseLateFusion):
         names = [name for name, _, _ in self.estimators]
         self._check_coverage(present, names, "to predict")
         predictions = np.zeros(present.shape)
-        for i, member in enumerate(self.estimators_):
-            rows = np.flatnonzero(present[i])
+        for i, rows in enumerate(map(np.flatnonzero, present)):
             if rows.size:
-                output = member_output(self.memory, member, "predict",
-                                       member_rows(X, self.estimators[i][2], rows))
+                output = self._member_output(i, "predict", X, rows)
                 predictions[i, rows] = np.asarray(output, dtype=float).reshape(-1)
         if self.fusion_ == "stacking":
             return self.final_estimator_.predict(self._final_features(X, predictions, present))
