@@ -155,6 +155,22 @@ def test_with_missing_casts_integers_to_float():
     Y = X.with_missing("pixels", [0])
     assert Y["pixels"].dtype.kind == "f"
     np.testing.assert_array_equal(Y.is_missing("pixels"), [True, False, False])
+    np.testing.assert_array_equal(Y["pixels"][1:], [[2, 3], [4, 5]])
+
+
+def test_with_missing_keeps_float64_precision():
+    precise = np.array([[1 + 1e-12, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    Y = ModalityDict(table=precise).with_missing("table", [2])
+    assert Y["table"].dtype == np.float64
+    np.testing.assert_array_equal(Y["table"][:2], precise[:2])
+
+
+def test_dataframe_row_is_missing_only_when_every_column_is():
+    pd = pytest.importorskip("pandas")
+    table = pd.DataFrame({"u": [1.0, np.nan, np.nan], "v": ["a", "b", None]})
+    X = ModalityDict(table=table, series=pd.Series([1.0, np.nan, 3.0]))
+    np.testing.assert_array_equal(X.is_missing("table"), [False, False, True])
+    np.testing.assert_array_equal(X.is_missing("series"), [False, True, False])
 
 
 def test_setitem_checks_length(X):
