@@ -60,6 +60,19 @@ def test_sklearn_estimator_checks(estimator, check):
         check(estimator)
 
 
+def test_hog_fails_exactly_the_expected_checks_and_for_the_stated_reason():
+    """The expected failures above are xfail: make sure they hide nothing else."""
+    from sklearn.utils.estimator_checks import check_estimator
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        results = check_estimator(HOGFeatures(), on_fail=None, on_skip=None)
+    failed = [r for r in results if r["status"] == "failed"]
+    assert {r["check_name"] for r in failed} == set(_HOG_FAILS)
+    for result in failed:
+        assert "pixels are not a square number" in str(result["exception"]), result
+
+
 def test_text_embedder_declares_string_input():
     tags = SentenceEmbeddingFeatures().__sklearn_tags__()
     assert tags.input_tags.string and not tags.input_tags.two_d_array
