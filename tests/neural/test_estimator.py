@@ -19,6 +19,7 @@ from skorch.dataset import ValidSplit  # noqa: E402
 from skfusion import ModalityDict  # noqa: E402
 from skfusion.datasets import make_multimodal_classification  # noqa: E402
 from skfusion.neural import (  # noqa: E402
+    FusionModule,
     FusionNetClassifier,
     FusionNetRegressor,
     GaussianNoise,
@@ -110,8 +111,27 @@ def test_missing_modalities_at_predict_and_modality_dropout_helps():
         zeros = X_test.copy()
         zeros["image"] = np.zeros_like(X_test["image"])
         assert not np.allclose(clf.predict_proba(no_image), clf.predict_proba(zeros))
-    # measured: 0.885 against 0.745 (mean of two seeds)
+    # measured: 0.81 against 0.60 (mean of two seeds)
     assert np.mean(scores[0.5]) > np.mean(scores[0.0]) + 0.08
+
+
+@pytest.mark.parametrize("fusion", ["concat", "sum", "gated", "tensor", "lowrank", "attention"])
+def test_a_dropped_modality_reaches_the_head_exactly_as_a_missing_one(fusion):
+    specs = {"image": {"layout": "image", "shape": (1, 8, 8)},
+             "table": {"layout": "vector", "shape": (5,)}}
+    # no batch norm and no head dropout: train and eval mode differ only by the dropping
+    module = FusionModule(specs, 3, fusion=fusion, embed_dim=8, hidden_dim=8, dropout=0.0,
+                          modality_dropout=0.5, aux_heads=True, batch_norm=False)
+    batch = {"image": torch.randn(40, 1, 8, 8), "table": torch.randn(40, 5),
+             "_present": torch.ones(40, 2)}
+    torch.manual_seed(0)
+    output, _, present = module.train()(**batch)
+    assert 0 < (present == 0).sum() < 40 and (present.sum(dim=1) >= 1).all()
+    # the same rows missing at predict time, blanked as the converter blanks them
+    missing = {"image": batch["image"] * present[:, 0, None, None, None],
+               "table": batch["table"] * present[:, 1, None], "_present": present}
+    with torch.no_grad():
+        torch.testing.assert_close(module.eval()(**missing), output.detach())
 
 
 def test_training_rows_may_lack_a_modality(data):
