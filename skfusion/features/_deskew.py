@@ -13,8 +13,9 @@ def deskew(image):
     """Shear one gray image so that its pixel mass stands upright.
 
     The shear is the one that zeroes the covariance of the pixel mass
-    between rows and columns (second-moment deskewing); the image keeps its
-    centre of mass. A blank image is returned unchanged.
+    between rows and columns (second-moment deskewing), taken about the
+    centre of mass, which moves to the image centre (as in the classic
+    MNIST deskewing). A blank image is returned unchanged.
     """
     from scipy.ndimage import affine_transform
 
