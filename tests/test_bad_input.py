@@ -323,9 +323,9 @@ def _specific_cases():
           for bad, error, words in [("strings in table", ValueError, ()),
                                     ("NaN in table", ValueError, ("NaN",)),
                                     ("inf in table", ValueError, ("infinity",))]],
-        *[Case(key, "numbers in text", TypeError, ("'text'",), xfail=(
-            "TfidfVectorizer raises AttributeError \"'float' object has no attribute "
-            "'lower'\"; late fusion passes a member's input unchecked"))
+        # text members (TfidfVectorizer) do not check their input: late fusion checks
+        # that a modality that held strings at fit still does
+        *[Case(key, "numbers in text", TypeError, ("'text'", "held text at fit", "float64"))
           for key in ("LateFusionClassifier", "LateFusionRegressor")],
         Case("AugmentedEstimator", "numbers in text", TypeError, ("'text'", "strings"),
              stage="fit"),
@@ -344,19 +344,12 @@ def _specific_cases():
         *[Case(key, "complex image", TypeError, ("'image'", "complex128"), stage="fit")
           for key in NETS],
         *[Case(key, "equal-length 2-D clips", accepted=_same_as_ragged) for key in NETS],
-        *[Case(key, "complex image", TypeError, ("'image'", "complex"), xfail=(
-            "FusionNet predict takes complex images and drops their imaginary part with "
-            "only a ComplexWarning (skfusion/neural/_convert.py); fit refuses them"))
+        *[Case(key, "complex image", TypeError, ("'image'", "complex128", "real numbers"))
           for key in NETS],
-        *[Case(key, "strings in table", ValueError, ("'table'",), stage="fit", xfail=(
-            "FusionNet.fit takes a 2-D object table of strings for a sequence modality and "
-            "fails with numpy's \"could not convert string to float: 'a'\", without the "
-            "modality (skfusion/neural/_convert.py, _sequence_items)"))
+        *[Case(key, "strings in table", TypeError,
+               ("'table'", "2-D object array", "feature step"), stage="fit")
           for key in NETS],
-        *[Case(key, "empty clip", ValueError, ("'audio'", "empty"), xfail=(
-            "an empty clip (0 samples) is accepted and fed to the net as silence, though "
-            "ModalityDict.is_missing says it is present; the feature extractors refuse it"))
-          for key in NETS],
+        *[Case(key, "empty clip", ValueError, ("'audio'", "sample 0 is empty")) for key in NETS],
     ]
     for key in MULTIMODAL:
         yield Case(key, "y of the wrong length", ValueError, ("15|14", "16"), stage="fit")
@@ -639,10 +632,8 @@ def _inspection_cases():
     for key in INSPECTION_CALLS:
         yield Case(key, "ndarray", TypeError, ("ModalityDict", "ndarray"))
         yield Case(key, "missing modality", ValueError, ("'image'", "lacks"))
-        yield Case(key, "unequal lengths (dict)", ValueError, ("same number of samples",),
-                   xfail=("predict_in_batches slices a plain dict without checking it: "
-                          "TypeError \"unhashable type: 'slice'\" (skfusion/utils/_batching.py)"
-                          if key == "predict_in_batches" else None))
+        yield Case(key, "unequal lengths (dict)", ValueError,
+                   ("same number of samples", "'table': 14"))
         yield Case(key, "not fitted", NotFittedError)
     for key in WITH_Y:
         yield Case(key, "y of the wrong length", ValueError, ("y has 15 samples but X has 16",))

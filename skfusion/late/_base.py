@@ -146,12 +146,16 @@ class _BaseLateFusion(_BaseComposition):
             if reset:
                 self._check_member_modalities(X)
                 self.modalities_ = self._used_modalities(X)
+                self._text_modalities = [name for name in self.modalities_
+                                         if _looks_like_text(X[name])]
             else:
                 check_multimodal(X, modalities=self.modalities_, estimator=self)
+            for name in self._text_modalities:
+                _check_text(name, X[name], at_fit=reset)
             return X
         if reset:
             X, _ = validate_data(self, X, y, skip_check_array=True, reset=True)
-            self.modalities_ = []
+            self.modalities_, self._text_modalities = [], []
             return X
         if self.modalities_:
             raise TypeError(
@@ -379,6 +383,40 @@ class _BaseLateFusion(_BaseComposition):
 def member_rows(X, modality, rows):
     """The rows of one member's input."""
     return take_rows(select_modality(X, modality), rows)
+
+
+def _looks_like_text(value):
+    """Whether a modality is text: a 1-D array of str, or of objects the first a str."""
+    if not isinstance(value, np.ndarray) or value.ndim != 1:
+        return False
+    if value.dtype.kind in "US":
+        return True
+    first = next((item for item in value if item is not None), None) \
+        if value.dtype == object else None
+    return isinstance(first, str)
+
+
+def _check_text(name, value, *, at_fit):
+    """Refuse a text modality with entries other than str (None marks a missing one).
+
+    Text members (TfidfVectorizer...) do not check their input's type: a
+    number would fail deep inside them.
+    """
+    seen = "holds text" if at_fit else "held text at fit"
+    if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind in "US":
+        return
+    if not isinstance(value, np.ndarray) or value.ndim != 1 or value.dtype != object:
+        raise TypeError(
+            f"modality {name!r} {seen}, but is a {type(value).__name__} of dtype "
+            f"{getattr(value, 'dtype', '?')} and shape {getattr(value, 'shape', '?')}; "
+            "text is a 1-D array of strings, one per sample (None marks a missing one)"
+        )
+    for i, item in enumerate(value):
+        if item is not None and not isinstance(item, str):
+            raise TypeError(
+                f"modality {name!r} {seen}, but entry {i} is a {type(item).__name__}; text is "
+                "a 1-D array of strings, one per sample (None marks a missing one)"
+            )
 
 
 def _naming_job(X, modality, job):

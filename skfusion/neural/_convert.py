@@ -25,6 +25,8 @@ LAYOUTS = {
     "embedding_bag": "tokens",
 }
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
+_SUPPORTED = ("real numeric arrays (vectors, images, sequences), 1-D object arrays of "
+              "ragged sequences, or 1-D arrays of strings")
 
 
 def lengths_key(name):
@@ -37,6 +39,11 @@ def default_layout(name, value):
     if sparse.issparse(value) or hasattr(value, "iloc"):
         return "vector"
     value = np.asarray(value) if not hasattr(value, "dtype") else value
+    if value.dtype == object and value.ndim != 1:
+        raise TypeError(
+            f"modality {name!r} is a {value.ndim}-D object array (a table of strings?); the "
+            f"neural net takes {_SUPPORTED}; add a feature step that turns it into numbers"
+        )
     if value.dtype == object:
         first = next((v for v in value if v is not None), None)
         if isinstance(first, str):
@@ -45,10 +52,9 @@ def default_layout(name, value):
             return "sequence"
         raise TypeError(
             f"modality {name!r} is an object array of {type(first).__name__}; the neural "
-            "net takes numeric arrays, ragged arrays of sequences, or strings"
+            f"net takes {_SUPPORTED}"
         )
-    if value.dtype.kind not in "biuf":
-        raise TypeError(f"modality {name!r} has dtype {value.dtype}; expected numbers")
+    _check_real(name, value)
     if value.ndim in (3, 4):
         return "image"
     return "vector"
@@ -222,6 +228,7 @@ def _as_float_rows(name, value):
         raise TypeError(
             f"modality {name!r} is an object array; a vector encoder needs numbers"
         )
+    _check_real(name, value)
     return value.reshape(len(value), -1).astype(np.float32)
 
 
@@ -232,6 +239,7 @@ def _channels_first(name, value):
             f"modality {name!r} must hold images of shape (n, h, w) or (n, h, w, c) for a "
             f"CNN encoder, got {value.dtype} {value.shape}"
         )
+    _check_real(name, value)
     if value.ndim == 3:
         return value[:, None].astype(np.float32)
     if value.shape[-1] <= 4:
@@ -252,23 +260,35 @@ def _sequence_items(name, value, present):
                 f"modality {name!r} must be (n, time) or (n, channels, time) for a sequence "
                 f"encoder, got shape {value.shape}"
             )
+        _check_real(name, value)
+        if value.shape[-1] == 0:
+            raise ValueError(f"modality {name!r} has sequences of 0 time steps")
         value = value[:, None] if value.ndim == 2 else value
         return [v.astype(np.float32) if keep else None for v, keep in zip(value, present)]
     items = []
     for i, (item, keep) in enumerate(zip(value, present)):
-        if not keep:
-            items.append(None)
-            continue
-        item = np.asarray(item, dtype=np.float32)
-        if item.ndim == 1:
-            item = item[None]
-        if item.ndim != 2 or not np.isfinite(item).all():
-            raise ValueError(
-                f"modality {name!r}: sample {i} must be a finite 1-D (time,) or 2-D "
-                f"(channels, time) array, got shape {item.shape}"
-            )
-        items.append(item)
+        items.append(_sequence_item(name, i, item) if keep else None)
     return items
+
+
+def _sequence_item(name, i, item):
+    """One present sample of a ragged sequence modality as a (channels, time) float32 array."""
+    item = np.asarray(item)
+    _check_real(name, item, sample=i)
+    item = item.astype(np.float32)
+    if item.ndim == 1:
+        item = item[None]
+    if item.ndim != 2 or not np.isfinite(item).all():
+        raise ValueError(
+            f"modality {name!r}: sample {i} must be a finite 1-D (time,) or 2-D "
+            f"(channels, time) array, got shape {item.shape}"
+        )
+    if item.shape[1] == 0:
+        raise ValueError(
+            f"modality {name!r}: sample {i} is empty (0 time steps); mark a missing sample "
+            "with None"
+        )
+    return item
 
 
 def _texts(name, value, present, keep_missing=False):
@@ -282,6 +302,16 @@ def _texts(name, value, present, keep_missing=False):
                 f"modality {name!r}: sample {i} is a {type(text).__name__}, expected a str"
             )
         yield text
+
+
+def _check_real(name, value, sample=None):
+    """Refuse what float32 cannot hold without loss (complex, strings, dates...)."""
+    if value.dtype.kind not in "biuf":
+        where = f"modality {name!r}" + ("" if sample is None else f": sample {sample}")
+        raise TypeError(
+            f"{where} has dtype {value.dtype}; the neural net takes real numbers (add a "
+            "feature step that turns it into numbers)"
+        )
 
 
 def _check_finite(name, values, present):

@@ -1,9 +1,12 @@
 """Prediction and transformation batch by batch, in bounded memory."""
 
 import numbers
+from collections.abc import Mapping
 
 import numpy as np
 from scipy import sparse
+
+from .validation import check_multimodal
 
 __all__ = ["iter_batches", "predict_in_batches"]
 
@@ -16,8 +19,9 @@ def iter_batches(X, batch_size):
 
     Parameters
     ----------
-    X : ModalityDict or array-like
-        Anything that ``X[start:stop]`` and ``len(X)`` (or ``X.shape[0]``) index by rows.
+    X : ModalityDict, mapping of modalities or array-like
+        Anything that ``X[start:stop]`` and ``len(X)`` (or ``X.shape[0]``) index by rows;
+        a plain dict of modalities is checked and converted to a ModalityDict.
     batch_size : int
         Rows per batch (the last batch may be smaller).
 
@@ -33,6 +37,8 @@ def iter_batches(X, batch_size):
     [4, 4, 2]
     """
     _check_batch_size(batch_size)
+    if isinstance(X, Mapping) and not sparse.issparse(X):
+        X = check_multimodal(X)
     n_samples = X.shape[0] if hasattr(X, "shape") else len(X)
     for start in range(0, n_samples, batch_size):
         yield X[start:start + batch_size]
@@ -48,7 +54,7 @@ def predict_in_batches(estimator, X, *, method="predict", batch_size=1024):
     Parameters
     ----------
     estimator : fitted estimator
-    X : ModalityDict or array-like
+    X : ModalityDict, mapping of modalities or array-like
     method : str, default="predict"
         ``"predict"``, ``"predict_proba"``, ``"decision_function"``,
         ``"transform"``, ...
@@ -73,7 +79,7 @@ def predict_in_batches(estimator, X, *, method="predict", batch_size=1024):
     _check_batch_size(batch_size)
     call = getattr(estimator, method)
     parts = [call(batch) for batch in iter_batches(X, batch_size)]
-    return _stack(parts)
+    return _stack(parts) if parts else call(X)  # no rows: the estimator's own answer
 
 
 def _check_batch_size(batch_size):
@@ -88,7 +94,9 @@ def _stack(parts):
     if hasattr(first, "iloc"):
         import pandas as pd
 
-        return pd.concat(parts)
+        # outputs indexed 0.. per batch (the input had no index): number the rows anew
+        fresh = all(isinstance(p.index, pd.RangeIndex) and p.index.start == 0 for p in parts)
+        return pd.concat(parts, ignore_index=fresh)
     if isinstance(first, list):
         return [item for part in parts for item in part]
     return np.concatenate([np.asarray(p) for p in parts], axis=0)
