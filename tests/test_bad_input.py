@@ -666,6 +666,39 @@ def test_check_multimodal_names_what_it_got():
         check_multimodal(BAD_X["unequal lengths (dict)"]())
 
 
+@pytest.mark.parametrize("params", [
+    pytest.param({}, id="serial"),
+    pytest.param({"n_jobs": 2}, id="parallel"),
+    pytest.param({"memory": "cache"}, id="cached"),
+    pytest.param({"fusion": "stacking", "cv": 2, "n_jobs": 2, "memory": "cache"},
+                 id="out-of-fold, parallel, cached"),
+])
+def test_late_fusion_names_the_modality_of_a_member_that_fails_to_fit(params, tmp_path):
+    if "memory" in params:
+        params = {**params, "memory": tmp_path}
+    estimator = ESTIMATORS["LateFusionClassifier"]().set_params(**params)
+    with pytest.raises(ValueError, match="^modality 'table': could not convert string to "
+                                         "float: 'a'"):
+        estimator.fit(BAD_X["strings in table"](), Y)
+
+
+def test_late_fusion_text_modality_must_hold_strings():
+    texts = X["text"].copy()
+    texts[3] = 7.0
+    with pytest.raises(TypeError, match="modality 'text' holds text, but entry 3 is a float"):
+        ESTIMATORS["LateFusionClassifier"]().fit({**X, "text": texts}, Y)
+    estimator = _fitted("LateFusionClassifier")
+    with pytest.raises(TypeError, match="modality 'text' held text at fit, but entry 3 is a "
+                                        "float"):
+        estimator.predict({**X, "text": texts})
+    # a missing text is None (the other rows' predictions do not change); str arrays are text
+    texts[3] = None
+    np.testing.assert_array_equal(np.delete(estimator.predict({**X, "text": texts}), 3),
+                                  np.delete(estimator.predict(X), 3))
+    np.testing.assert_array_equal(estimator.predict({**X, "text": X["text"].astype(str)}),
+                                  estimator.predict(X))
+
+
 def test_naming_modality_keeps_the_error_and_names_the_modality():
     with pytest.raises(ValueError, match=r"^modality 'image': X has 3 features") as info:
         with naming_modality("image"):

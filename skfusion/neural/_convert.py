@@ -261,8 +261,6 @@ def _sequence_items(name, value, present):
                 f"encoder, got shape {value.shape}"
             )
         _check_real(name, value)
-        if value.shape[-1] == 0:
-            raise ValueError(f"modality {name!r} has sequences of 0 time steps")
         value = value[:, None] if value.ndim == 2 else value
         return [v.astype(np.float32) if keep else None for v, keep in zip(value, present)]
     items = []

@@ -151,3 +151,26 @@ def test_fitted_methods_need_fit(method):
     args = (ModalityDict(table=np.zeros((2, 3))),) if method == "transform" else ()
     with pytest.raises(NotFittedError, match="This EarlyFusion instance is not fitted yet"):
         getattr(fusion, method)(*args)
+
+
+@pytest.mark.parametrize("n_jobs", [None, 2])
+def test_a_block_transformer_error_names_its_modality_at_fit_and_transform(Xy, n_jobs):
+    X, y = Xy
+    table = X["table"].copy()
+    table[3, 1] = np.inf
+    bad = ModalityDict({**X, "table": table})
+    fusion = EarlyFusion([("seq", waveform_stats(), "sequence"),
+                          ("tab", FunctionTransformer(validate=True), "table")], n_jobs=n_jobs)
+    # the transformer's own check (sklearn's check_array), prefixed with the modality
+    message = r"^modality 'table': Input X contains infinity"
+    with pytest.raises(ValueError, match=message):
+        fusion.fit(bad, y)
+    fusion.fit(X, y)
+    with pytest.raises(ValueError, match=message):
+        fusion.transform(bad)
+
+
+def test_fit_refuses_a_target_of_the_wrong_length(Xy):
+    X, y = Xy
+    with pytest.raises(ValueError, match="EarlyFusion y has 59 samples but X has 60"):
+        EarlyFusion([("tab", StandardScaler(), "table")]).fit(X, y[:-1])

@@ -117,3 +117,50 @@ def test_object_array_of_other_things_is_a_clear_type_error():
     X = ModalityDict(meta=np.array([{"a": 1}, {"b": 2}], dtype=object))
     with pytest.raises(TypeError, match="modality 'meta' is an object array of dict"):
         ModalityConverter().fit(X)
+
+
+@pytest.mark.parametrize("layout, value", [
+    ("vector", np.ones((3, 2), dtype=np.complex64)),
+    ("image", np.ones((3, 4, 4), dtype=np.complex128)),
+    ("sequence", np.ones((3, 5), dtype=np.complex128)),
+])
+def test_complex_data_is_refused_at_fit_and_transform(layout, value):
+    # float32 cannot hold it: refused, never cast with only a ComplexWarning
+    conv = ModalityConverter({"x": layout}).fit(ModalityDict(x=value.real.copy()))
+    for call in (lambda: ModalityConverter({"x": layout}).fit(ModalityDict(x=value)),
+                 lambda: conv.transform(ModalityDict(x=value))):
+        with pytest.raises(TypeError, match=f"modality 'x' has dtype {value.dtype}; the "
+                                            "neural net takes real numbers"):
+            call()
+
+
+def test_a_complex_or_string_clip_is_refused_naming_the_sample():
+    clips = _waveforms([9, 4, 7])
+    conv = ModalityConverter().fit(ModalityDict(audio=clips))
+    for bad, dtype in [(clips[1].astype(np.complex128), "complex128"),
+                       (np.array(["a", "b"]), "<U1")]:
+        X = ModalityDict(audio=np.array([clips[0], bad, clips[2]], dtype=object))
+        with pytest.raises(TypeError, match=f"modality 'audio': sample 1 has dtype {dtype}"):
+            conv.transform(X)
+
+
+def test_an_empty_sequence_is_an_error_and_a_missing_one_is_none():
+    clips, table = _waveforms([9, 4, 7]), np.ones((3, 2))
+    conv = ModalityConverter().fit(ModalityDict(audio=clips, table=table))
+    empty = np.array([clips[0], np.zeros(0, np.int16), clips[2]], dtype=object)
+    for call in (lambda: conv.transform(ModalityDict(audio=empty, table=table)),
+                 lambda: ModalityConverter().fit(ModalityDict(audio=empty, table=table))):
+        with pytest.raises(ValueError, match="modality 'audio': sample 1 is empty "
+                                             r"\(0 time steps\); mark a missing sample with None"):
+            call()
+    missing = np.array([clips[0], None, clips[2]], dtype=object)
+    out = conv.transform(ModalityDict(audio=missing, table=table))
+    assert out[PRESENT_KEY][:, 0].tolist() == [1, 0, 1]
+    assert not out["audio"][1].any()
+
+
+def test_a_table_of_strings_is_a_type_error_that_asks_for_a_feature_step():
+    X = ModalityDict(table=np.array([["a", "b"], ["c", "d"]], dtype=object))
+    with pytest.raises(TypeError, match="modality 'table' is a 2-D object array .* add a "
+                                        "feature step that turns it into numbers"):
+        ModalityConverter().fit(X)
