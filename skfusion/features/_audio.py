@@ -1,7 +1,7 @@
 """Audio features from ragged waveforms: log-mel energies and MFCCs (librosa).
 
 Both take the audio modality as it is stored: a 1-D object array of 1-D
-waveforms of any length (int16 or float; ``None`` for a missing clip), or a
+waveforms of any non-zero length (int16 or float; ``None`` for a missing clip), or a
 2-D numeric array of equal-length clips. They compute a time-frequency matrix
 per clip and, by default, pool it over time into a fixed-length row; on
 request they return the fixed-size matrix itself (padded or cropped) for
