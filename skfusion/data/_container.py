@@ -114,6 +114,21 @@ def take_rows(value, rows):
     return value[rows]
 
 
+def rows_of_params(params, rows, n_samples):
+    """Index every per-sample metadata value (length ``n_samples``) by ``rows``.
+
+    Metadata of other lengths (scalars, strings, per-class arrays) pass through
+    unchanged. Used wherever an estimator fits a step on a subset of the rows
+    (the rows holding a modality, a cross-validation fold).
+    """
+    out = {}
+    for key, value in params.items():
+        per_sample = (value is not None and hasattr(value, "__len__")
+                      and not isinstance(value, str) and len(value) == n_samples)
+        out[key] = take_rows(value, rows) if per_sample else value
+    return out
+
+
 def _normalize_rows(key, n_samples):
     """Turn a row key into a slice or an integer index array, checking its range."""
     if isinstance(key, slice):

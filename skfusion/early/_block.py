@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ..data._container import _is_frame, _is_pandas, take_rows
-from ..late._cache import rows_of_params
+from ..data._container import rows_of_params
 from ..utils.validation import naming_modality
 from ._scaling import apply_block_scaling, fit_block_scaling
 

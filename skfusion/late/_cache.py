@@ -23,21 +23,9 @@ from sklearn.base import clone
 from sklearn.utils.validation import check_memory
 
 from ..data import take_rows
-from ..utils._sklearn_compat import _safe_indexing
+from ..data._container import rows_of_params
 
 __all__ = ["MemberJobs", "member_output", "run_jobs"]
-
-
-def rows_of_params(params, rows, n_samples):
-    """Index every per-sample metadata array (length ``n_samples``) by ``rows``."""
-    out = {}
-    for key, value in params.items():
-        if value is not None and hasattr(value, "__len__") and not isinstance(value, str) \
-                and len(value) == n_samples:
-            out[key] = _safe_indexing(value, rows)
-        else:
-            out[key] = value
-    return out
 
 
 def fit_member(estimator, X, y, fit_params):

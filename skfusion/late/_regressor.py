@@ -8,7 +8,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ..utils._sklearn_compat import StrOptions, _fit_context
 from ._base import _BaseLateFusion
-from ._cache import rows_of_params
+from ..data._container import rows_of_params
 from ._rules import REGRESSOR_RULES, fuse_predictions, learn_weights
 
 __all__ = ["LateFusionRegressor"]

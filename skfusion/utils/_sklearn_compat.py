@@ -6,7 +6,6 @@ so that a change in scikit-learn is fixed in one place. Supported: 1.6 to 1.9.
 
 from sklearn.base import _fit_context  # noqa: F401
 from sklearn.pipeline import _name_estimators  # noqa: F401
-from sklearn.utils import _safe_indexing  # noqa: F401
 from sklearn.utils._param_validation import (  # noqa: F401
     HasMethods,
     Interval,
