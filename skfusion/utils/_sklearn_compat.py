@@ -9,6 +9,7 @@ from sklearn.pipeline import _name_estimators  # noqa: F401
 from sklearn.utils._param_validation import (  # noqa: F401
     HasMethods,
     Interval,
+    InvalidParameterError,
     StrOptions,
     validate_params,
 )

@@ -12,7 +12,6 @@ skorch = pytest.importorskip("skorch")
 
 from sklearn.base import clone  # noqa: E402
 from sklearn.model_selection import GridSearchCV, cross_validate  # noqa: E402
-from sklearn.utils._param_validation import InvalidParameterError  # noqa: E402
 from skorch.callbacks import EarlyStopping, EpochScoring, LRScheduler  # noqa: E402
 from skorch.dataset import ValidSplit  # noqa: E402
 
@@ -25,6 +24,7 @@ from skfusion.neural import (  # noqa: E402
     GaussianNoise,
     RandomShift,
 )
+from skfusion.utils._sklearn_compat import InvalidParameterError  # noqa: E402
 
 SMALL = {"module__embed_dim": 16, "module__hidden_dim": 16, "batch_size": 16}
 
