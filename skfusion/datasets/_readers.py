@@ -111,6 +111,29 @@ def _mode_layout(mode):
     return sample.shape[2:], sample.dtype
 
 
+# EXIF orientations 5 to 8 turn the stored picture by 90 degrees: height and width swap
+_TRANSPOSING_ORIENTATIONS = frozenset({5, 6, 7, 8})
+_EXIF_ORIENTATION = 0x0112
+
+
+def _orientation(image):
+    """The EXIF orientation tag of an opened image, read without decoding its pixels."""
+    raw = image.info.get("exif")
+    if raw is not None:
+        exif = _pillow().Exif()
+        exif.load(raw)
+        return exif.get(_EXIF_ORIENTATION)
+    # a TIFF keeps its tags in its header; elsewhere getexif() could decode the whole image
+    return image.getexif().get(_EXIF_ORIENTATION) if image.format == "TIFF" else None
+
+
+def _upright_size(image):
+    """(width, height) of ``image`` once its EXIF orientation is applied."""
+    if _orientation(image) in _TRANSPOSING_ORIENTATIONS:
+        return image.height, image.width
+    return image.width, image.height
+
+
 def _natural_mode(image):
     """The mode an image keeps when no ``image_mode`` is chosen."""
     if image.mode == "P":
@@ -131,6 +154,12 @@ class ImageReader:
     size : (height, width), default=None
         Resize every image to this size (bilinear). None keeps each file's
         size, and images must then share one size.
+
+    Notes
+    -----
+    A photo's EXIF orientation tag is applied, so that an image comes out the
+    way a viewer shows it (cameras and phones store pictures sideways and
+    record the turn in that tag); sizes are those of the upright image.
     """
 
     kind = "image"
@@ -147,8 +176,11 @@ class ImageReader:
 
     def read(self, path):
         Image = _pillow()
+        from PIL import ImageOps
+
         with Image.open(path) as image:
             meta = self._meta(image)
+            image = ImageOps.exif_transpose(image)
             mode = self.mode or _natural_mode(image)
             image = image.convert(mode) if image.mode != mode else image
             if self.size is not None and image.size != self.size[::-1]:
@@ -158,8 +190,9 @@ class ImageReader:
     def _meta(self, image):
         mode = self.mode or _natural_mode(image)
         channels, dtype = _mode_layout(mode)
-        height, width = self.size or (image.height, image.width)
-        source = f"{image.width}x{image.height} {image.mode}"
+        width, height = _upright_size(image)
+        source = f"{width}x{height} {image.mode}"
+        height, width = self.size or (height, width)
         return (height, width, *channels), dtype.str, source
 
     def layout(self, name, paths, metas, has_missing):

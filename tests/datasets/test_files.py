@@ -234,6 +234,25 @@ def test_images_of_different_sizes_need_image_size(media, lazy):
     np.testing.assert_array_equal(images[1], _expected_image(root / "img" / "small.png", "RGB"))
 
 
+@pytest.mark.parametrize("lazy", [False, True])
+@pytest.mark.parametrize("orientation, turn", [(1, 0), (3, 2), (6, -1), (8, 1)])
+def test_exif_orientation_is_applied(tmp_path, lazy, orientation, turn):
+    """A phone photo stored sideways comes out upright, in eager and lazy loading alike."""
+    stored = np.random.RandomState(0).randint(0, 256, size=(12, 16, 3), dtype=np.uint8)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    Image.fromarray(stored, "RGB").save(tmp_path / "photo.png", exif=exif)
+    Image.fromarray(stored, "RGB").save(tmp_path / "plain.png")
+    manifest = {"image": ["photo.png", "plain.png"]}
+    if turn % 2:  # the upright photo is 16 high and 12 wide, unlike the plain image
+        with pytest.raises(ValueError, match=r"photo\.png is 12x16 RGB"):
+            load_multimodal_files(manifest, root=tmp_path, lazy=lazy)
+        manifest = {"image": ["photo.png"]}
+    images = np.asarray(load_multimodal_files(manifest, root=tmp_path, lazy=lazy).data["image"])
+    # orientation 6 is shown turned 90 degrees clockwise, 8 counter-clockwise, 3 upside down
+    np.testing.assert_array_equal(images[0], np.rot90(stored, k=turn))
+
+
 def test_images_of_different_modes_need_image_mode(media):
     root, _ = media
     manifest = {"image": ["img/a.png", "img/b.jpg"]}
