@@ -37,6 +37,7 @@ class _BaseAudioFeatures(TransformerMixin, BaseEstimator):
         "deltas": [Interval(numbers.Integral, 0, 2, closed="both")],
         "cmvn": [StrOptions({"mean", "meanvar"}), None],
         "trim_db": [Interval(numbers.Real, 0, None, closed="neither"), None],
+        "top_db": [Interval(numbers.Real, 0, None, closed="neither"), None],
         "normalize": [StrOptions({"peak"}), None],
         "pooling": [StrOptions(set(_POOLINGS))],
         "n_segments": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -193,7 +194,8 @@ class _BaseAudioFeatures(TransformerMixin, BaseEstimator):
         spectrum = np.abs(librosa.stft(y, n_fft=self.n_fft_, hop_length=self.hop_length_,
                                        center=True, pad_mode="constant")) ** 2
         basis = _mel_basis(self.sr, self.n_fft_, self.n_mels, self.fmin, self.fmax)
-        return librosa.power_to_db(basis @ spectrum, ref=1.0, amin=1e-10, top_db=None)
+        db = librosa.power_to_db(basis @ spectrum, ref=1.0, amin=1e-10, top_db=None)
+        return db if self.top_db is None else _floor_under_peak(db, self.top_db)
 
     def _matrix(self, y):
         base = self._coefficients(y)
@@ -269,6 +271,11 @@ class MFCCFeatures(_BaseAudioFeatures):
     trim_db : float, default=20
         Trim leading and trailing stretches quieter than ``trim_db`` dB below
         the clip's peak; None keeps the clip whole.
+    top_db : float, default=None
+        Threshold the log-mel spectrogram at ``top_db`` dB below the clip's
+        peak before the cosine transform (librosa's ``top_db``), so that
+        silence, padding included, sits at that floor rather than at -100 dB
+        (exact zeros); None keeps the full range.
     output : {"pooled", "matrix"}, default="pooled"
         ``"matrix"`` returns the unpooled ``(n_samples, n_coefficients,
         n_frames_)`` array, clips centered and padded with silence or cropped
@@ -331,8 +338,8 @@ class MFCCFeatures(_BaseAudioFeatures):
 
     def __init__(self, sr=None, *, n_mfcc=13, n_mels=26, n_fft=None, hop_length=None,
                  fmin=0.0, fmax=None, deltas=1, pooling="stats+segments", n_segments=6,
-                 cmvn=None, normalize="peak", trim_db=20, output="pooled", n_frames=None,
-                 n_jobs=None, verbose=0):
+                 cmvn=None, normalize="peak", trim_db=20, top_db=None, output="pooled",
+                 n_frames=None, n_jobs=None, verbose=0):
         self.sr = sr
         self.n_mfcc = n_mfcc
         self.n_mels = n_mels
@@ -346,6 +353,7 @@ class MFCCFeatures(_BaseAudioFeatures):
         self.cmvn = cmvn
         self.normalize = normalize
         self.trim_db = trim_db
+        self.top_db = top_db
         self.output = output
         self.n_frames = n_frames
         self.n_jobs = n_jobs
@@ -397,6 +405,12 @@ class LogMelFeatures(_BaseAudioFeatures):
     trim_db : float, default=None
         Trim leading and trailing stretches quieter than ``trim_db`` dB below
         the peak; None keeps the clip whole.
+    top_db : float, default=None
+        Threshold the log energies at ``top_db`` dB below the clip's peak
+        (librosa's ``top_db``); None keeps the full range, down to -100 dB
+        for exact silence. The floor applies after the padding of the
+        ``"matrix"`` output, so padded frames sit at it too: about 60 keeps
+        the padding from dominating a network's per-band scaling.
     output : {"pooled", "matrix"}, default="pooled"
         ``"matrix"`` returns ``(n_samples, n_mels, n_frames_)`` spectrograms,
         centered and padded with silence or cropped.
@@ -433,14 +447,25 @@ class LogMelFeatures(_BaseAudioFeatures):
     (2, 64)
     >>> LogMelFeatures(sr=8000, n_mels=32, output="matrix", n_frames=50).fit_transform(clips).shape
     (2, 32, 50)
+
+    Floored 60 dB under each clip's peak, the padded frames of a short clip
+    sit at the floor instead of -100 dB:
+
+    >>> rng = np.random.RandomState(0)
+    >>> word = np.empty(1, dtype=object)
+    >>> word[0] = (rng.randn(2000) * 3000).astype(np.int16)
+    >>> mel = LogMelFeatures(sr=8000, n_mels=32, top_db=60, output="matrix", n_frames=50)
+    >>> S = mel.fit_transform(word)
+    >>> float(S.max() - S.min()), float(S.max() - S[0, :, 0].max())
+    (60.0, 60.0)
     """
 
     _prefix = "mel"
 
     def __init__(self, sr=None, *, n_mels=40, n_fft=None, hop_length=None, fmin=0.0,
                  fmax=None, deltas=0, pooling="stats", n_segments=4, cmvn=None,
-                 normalize="peak", trim_db=None, output="pooled", n_frames=None, n_jobs=None,
-                 verbose=0):
+                 normalize="peak", trim_db=None, top_db=None, output="pooled", n_frames=None,
+                 n_jobs=None, verbose=0):
         self.sr = sr
         self.n_mels = n_mels
         self.n_fft = n_fft
@@ -453,6 +478,7 @@ class LogMelFeatures(_BaseAudioFeatures):
         self.cmvn = cmvn
         self.normalize = normalize
         self.trim_db = trim_db
+        self.top_db = top_db
         self.output = output
         self.n_frames = n_frames
         self.n_jobs = n_jobs
@@ -513,6 +539,16 @@ def _center_fit(y, length):
         return np.pad(y, (extra // 2, extra - extra // 2))
     start = -extra // 2
     return y[start:start + length]
+
+
+def _floor_under_peak(db, top_db):
+    """Threshold a dB matrix at ``top_db`` below its peak (librosa's ``top_db``).
+
+    In float64, the dtype of the output, so that the floor is exactly
+    ``peak - top_db`` (librosa subtracts in float32).
+    """
+    db = db.astype(np.float64)
+    return np.maximum(db, db.max() - top_db)
 
 
 def _delta(matrix, order, half_width=2):

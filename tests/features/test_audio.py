@@ -137,18 +137,20 @@ def test_mfcc_matrix_with_deltas_stacks_coefficients(ragged):
         np.testing.assert_allclose(matrices[clip, 26:], delta2, atol=1e-4)
 
 
-def _reference_log_mel(clip, n_mels, normalize):
-    """librosa directly: int16 / 32768, optional DC removal and peak 1, 256/80 STFT, dB."""
+def _reference_log_mel(clip, n_mels, normalize, top_db=None, pad=0):
+    """librosa directly: int16 / 32768, optional DC removal and peak 1, ``pad`` zeros on
+    both sides, 256/80 STFT, dB (thresholded ``top_db`` under the peak by librosa)."""
     import librosa
 
     y = clip.astype(np.float32) / 32768
     if normalize:
         y = y - y.mean()
         y = y / np.abs(y).max()
+    y = np.pad(y, pad)
     power = librosa.feature.melspectrogram(
         y=y, sr=SR, n_fft=256, hop_length=80, center=True, pad_mode="constant", power=2.0,
         n_mels=n_mels)
-    return librosa.power_to_db(power, ref=1.0, amin=1e-10, top_db=None)
+    return librosa.power_to_db(power, ref=1.0, amin=1e-10, top_db=top_db)
 
 
 @pytest.fixture
@@ -193,6 +195,51 @@ def test_log_mel_segments_with_cmvn_equal_librosa_computed_directly(tone_and_chi
         # 100 frames in 4 segments of 25; the row is segment by segment, band by band
         expected = np.concatenate([part.mean(axis=1) for part in np.split(bands, 4, axis=1)])
         np.testing.assert_allclose(row, expected, atol=1e-4)
+
+
+def test_top_db_thresholds_log_mel_as_librosa_does(tone_and_chirp):
+    est = LogMelFeatures(sr=SR, n_mels=20, output="matrix", top_db=30)
+    matrices = est.fit_transform(tone_and_chirp)
+    assert matrices.shape == (2, 20, 100)  # 0.99 s clips: no padding, no cropping
+    for matrix, clip in zip(matrices, tone_and_chirp):
+        expected = _reference_log_mel(clip, 20, normalize=True, top_db=30)
+        np.testing.assert_allclose(matrix, expected, atol=1e-4)
+        # the floor is exactly 30 dB under the clip's own peak, and it is reached
+        assert matrix.min() == matrix.max() - 30
+        assert 0.1 < np.mean(matrix == matrix.min()) < 0.5
+        unfloored = _reference_log_mel(clip, 20, normalize=True)
+        above = matrix > matrix.min()
+        np.testing.assert_allclose(matrix[above], unfloored[above], atol=1e-4)
+
+
+def test_top_db_floors_the_padded_frames_of_the_matrix_output():
+    clips = _clips([2400, 6000])
+    clips[1] = np.zeros(6000, dtype=np.int16)  # silence: its own peak, nothing to floor
+    clips = np.append(clips, None)
+    plain = LogMelFeatures(sr=SR, n_mels=20, output="matrix", n_frames=60)
+    floored = LogMelFeatures(sr=SR, n_mels=20, output="matrix", n_frames=60, top_db=50)
+    before, after = plain.fit_transform(clips), floored.fit_transform(clips)
+    # the 0.3 s clip is centered in 59 hops of 80 samples: 1160 zeros each side
+    np.testing.assert_allclose(
+        after[0], _reference_log_mel(clips[0], 20, normalize=True, top_db=50, pad=1160),
+        atol=1e-4)
+    padding = np.r_[0:8, 52:60]  # frames whose window sees only the padding
+    np.testing.assert_allclose(before[0][:, padding], -100.0, atol=1e-4)  # log10(1e-10)
+    np.testing.assert_array_equal(after[0][:, padding], after[0].max() - 50)
+    np.testing.assert_array_equal(after[1], before[1])
+    assert np.isnan(after[2]).all()
+
+
+def test_mfcc_top_db_thresholds_the_log_mel_before_the_cosine_transform(tone_and_chirp):
+    import librosa
+
+    est = MFCCFeatures(sr=SR, n_mfcc=13, deltas=0, pooling="stats", trim_db=None, top_db=30)
+    features = est.fit_transform(tone_and_chirp)
+    for row, clip in zip(features, tone_and_chirp):
+        mfcc = librosa.feature.mfcc(S=_reference_log_mel(clip, 26, True, top_db=30), n_mfcc=13)
+        np.testing.assert_allclose(row, np.r_[mfcc.mean(axis=1), mfcc.std(axis=1)], atol=1e-3)
+    unfloored = est.set_params(top_db=None).transform(tone_and_chirp)
+    assert np.abs(features - unfloored).max() > 1
 
 
 def test_names_match_columns_and_pandas_output():
@@ -247,6 +294,9 @@ def test_clear_errors():
     words = np.array(["one", "two"], dtype=object)
     with pytest.raises(ValueError, match="clip 0 has dtype <U3"):
         LogMelFeatures(sr=SR).fit(words)
+    for Features in (LogMelFeatures, MFCCFeatures):
+        with pytest.raises(ValueError, match="'top_db' parameter"):
+            Features(sr=SR, top_db=0).fit(clips)
 
 
 def test_audio_pipeline_on_real_recordings(av_mnist):
