@@ -17,17 +17,81 @@ __all__ = [
 ]
 
 
-class _BatchNorm1d(nn.BatchNorm1d):
-    """BatchNorm1d that normalises a one-sample training batch with running statistics.
+class _MaskedBatchNorm:
+    """Batch normalisation whose batch statistics come from the rows that have the modality.
 
-    A last batch of one sample would otherwise stop training with an error.
+    Mixed into :class:`torch.nn.BatchNorm1d` and :class:`torch.nn.BatchNorm2d`.
+    ``forward(x, present)`` takes the per-row presence mask (nonzero where the
+    row has the modality): in training mode the mean and variance that
+    normalise the batch, and the running statistics used at prediction, are
+    weighted sums over the present rows only, so the zeros that stand in for
+    missing rows never pollute them. With every row present it computes what
+    the torch layer computes. Masked arithmetic (no boolean row selection):
+    no data-dependent shapes, no host-device synchronisation.
+
+    A training batch with at most one value per channel among its present
+    rows (no present row, or one present row of a vector) has no batch
+    variance: it is normalised with the running statistics, which it leaves
+    untouched, as in evaluation mode. Without a mask, the layer is torch's,
+    except that it takes such a one-sample batch, where torch's raises.
     """
 
-    def forward(self, x):
-        if self.training and x.shape[0] == 1:
+    def forward(self, x, present=None):
+        if present is None:
+            if not (self.training and x[:, 0].numel() == 1):
+                return super().forward(x)
+            present = x.new_ones(x.shape[0])
+        self._check_input_dim(x)
+        if not self.training and self.track_running_stats:
             return F.batch_norm(x, self.running_mean, self.running_var, self.weight,
                                 self.bias, training=False, eps=self.eps)
-        return super().forward(x)
+        return self._masked_forward(x, present)
+
+    def _masked_forward(self, x, present):
+        rows = (present != 0).to(x.dtype).reshape(-1, *([1] * (x.ndim - 1)))
+        per_channel = (-1, *([1] * (x.ndim - 2)))
+        dims = [0, *range(2, x.ndim)]
+        count = rows.sum() * math.prod(x.shape[2:])
+        mean = (x * rows).sum(dims) / count.clamp(min=1)
+        var = ((x - mean.reshape(per_channel)).square() * rows).sum(dims) / count.clamp(min=1)
+        enough = count > 1
+        if self.track_running_stats:
+            if self.training:
+                self._update_running_stats(mean.detach(), var.detach(), count, enough)
+            mean = torch.where(enough, mean, self.running_mean)
+            var = torch.where(enough, var, self.running_var)
+        out = (x - mean.reshape(per_channel)) * torch.rsqrt(var.reshape(per_channel) + self.eps)
+        if self.affine:
+            out = out * self.weight.reshape(per_channel) + self.bias.reshape(per_channel)
+        return out
+
+    @torch.no_grad()
+    def _update_running_stats(self, mean, var, count, enough):
+        """torch's update (momentum, unbiased variance), skipped when ``enough`` is False."""
+        self.num_batches_tracked.add_(enough.to(self.num_batches_tracked.dtype))
+        if self.momentum is None:  # cumulative moving average
+            factor = 1.0 / self.num_batches_tracked.clamp(min=1).to(mean.dtype)
+        else:
+            factor = self.momentum
+        unbiased = var * count / (count - 1).clamp(min=1)
+        for buffer, batch_value in [(self.running_mean, mean), (self.running_var, unbiased)]:
+            updated = (1 - factor) * buffer + factor * batch_value
+            buffer.copy_(torch.where(enough, updated, buffer))
+
+
+class _MaskedBatchNorm1d(_MaskedBatchNorm, nn.BatchNorm1d):
+    """:class:`torch.nn.BatchNorm1d` over the rows that have the modality."""
+
+
+class _MaskedBatchNorm2d(_MaskedBatchNorm, nn.BatchNorm2d):
+    """:class:`torch.nn.BatchNorm2d` over the rows that have the modality."""
+
+
+def _apply_layers(layers, x, present):
+    """Run ``layers`` in order, handing the presence mask to the masked batch norms."""
+    for layer in layers:
+        x = layer(x, present) if isinstance(layer, _MaskedBatchNorm) else layer(x)
+    return x
 
 
 class MLPEncoder(nn.Module):
@@ -42,7 +106,8 @@ class MLPEncoder(nn.Module):
     hidden : tuple of int, default=(128,)
         Widths of the hidden layers.
     batch_norm : bool, default=True
-        Batch normalisation after each hidden layer.
+        Batch normalisation after each hidden layer, with statistics over
+        the samples that have the modality (``forward``'s ``present``).
     dropout : float, default=0.0
         Dropout after each hidden layer.
 
@@ -61,26 +126,29 @@ class MLPEncoder(nn.Module):
         layers, width = [], in_features
         for size in hidden:
             layers += [nn.Linear(width, size)]
-            layers += [_BatchNorm1d(size)] if batch_norm else []
+            layers += [_MaskedBatchNorm1d(size)] if batch_norm else []
             layers += [nn.ReLU(), nn.Dropout(dropout)]
             width = size
         layers.append(nn.Linear(width, out_features))
         self.layers = nn.Sequential(*layers)
         self.out_features = out_features
 
-    def forward(self, x):
+    def forward(self, x, present=None):
         """Encode a batch.
 
         Parameters
         ----------
         x : torch.Tensor of shape (batch, in_features)
             The batch.
+        present : torch.Tensor of shape (batch,), default=None
+            Nonzero where the sample has the modality: only those samples
+            enter the batch normalisation statistics. None: all do.
 
         Returns
         -------
         encoding : torch.Tensor of shape (batch, out_features)
         """
-        return self.layers(x.flatten(1))
+        return _apply_layers(self.layers, x.flatten(1), present)
 
 
 class ConvEncoder(nn.Module):
@@ -101,7 +169,8 @@ class ConvEncoder(nn.Module):
     grid : int, default=3
         Side of the pooled map fed to the linear layer.
     batch_norm : bool, default=True
-        Batch normalisation after each convolution.
+        Batch normalisation after each convolution, with statistics over
+        the samples that have the modality (``forward``'s ``present``).
 
     Examples
     --------
@@ -118,7 +187,7 @@ class ConvEncoder(nn.Module):
         layers, width = [], in_channels
         for size in channels:
             layers += [nn.Conv2d(width, size, 3, padding=1)]
-            layers += [nn.BatchNorm2d(size)] if batch_norm else []
+            layers += [_MaskedBatchNorm2d(size)] if batch_norm else []
             layers += [nn.ReLU(), nn.MaxPool2d(2, ceil_mode=True)]
             width = size
         layers.append(nn.AdaptiveAvgPool2d(grid))
@@ -126,19 +195,22 @@ class ConvEncoder(nn.Module):
         self.head = nn.Linear(width * grid * grid, out_features)
         self.out_features = out_features
 
-    def forward(self, x):
+    def forward(self, x, present=None):
         """Encode a batch.
 
         Parameters
         ----------
         x : torch.Tensor of shape (batch, in_channels, h, w)
             The batch.
+        present : torch.Tensor of shape (batch,), default=None
+            Nonzero where the sample has the modality: only those samples
+            enter the batch normalisation statistics. None: all do.
 
         Returns
         -------
         encoding : torch.Tensor of shape (batch, out_features)
         """
-        return self.head(self.features(x).flatten(1))
+        return self.head(_apply_layers(self.features, x, present).flatten(1))
 
 
 class SequenceConvEncoder(nn.Module):
@@ -158,7 +230,8 @@ class SequenceConvEncoder(nn.Module):
     kernel_size : int, default=5
         Width of the convolutions, in time steps.
     batch_norm : bool, default=True
-        Batch normalisation after each convolution.
+        Batch normalisation after each convolution, with statistics over
+        the samples that have the modality (``forward``'s ``present``).
 
     Examples
     --------
@@ -176,14 +249,14 @@ class SequenceConvEncoder(nn.Module):
         width = in_channels
         for size in channels:
             block = [nn.Conv1d(width, size, kernel_size, padding=kernel_size // 2)]
-            block += [nn.BatchNorm1d(size)] if batch_norm else []
+            block += [_MaskedBatchNorm1d(size)] if batch_norm else []
             block += [nn.ReLU()]
             self.blocks.append(nn.Sequential(*block))
             width = size
         self.head = nn.Linear(width, out_features)
         self.out_features = out_features
 
-    def forward(self, x, lengths=None):
+    def forward(self, x, lengths=None, present=None):
         """Encode a batch.
 
         Parameters
@@ -192,6 +265,9 @@ class SequenceConvEncoder(nn.Module):
             The batch.
         lengths : torch.Tensor of shape (batch,), default=None
             Valid time steps per sample (the rest is padding); None: all.
+        present : torch.Tensor of shape (batch,), default=None
+            Nonzero where the sample has the modality: only those samples
+            enter the batch normalisation statistics. None: all do.
 
         Returns
         -------
@@ -203,7 +279,7 @@ class SequenceConvEncoder(nn.Module):
                 x = F.max_pool1d(x, 2, ceil_mode=True)
                 valid = F.max_pool1d(valid, 2, ceil_mode=True)
             # padded steps read as zeros, as beyond the ends: padding never leaks in
-            x = block(x * valid)
+            x = _apply_layers(block, x * valid, present)
         x = x.masked_fill(valid == 0, float("-inf")).amax(dim=2)
         return self.head(x)
 
@@ -321,6 +397,11 @@ class _Projected(nn.Module):
 
     def forward(self, x):
         return self.project(self.module(x).flatten(1))
+
+
+def takes_presence(encoder):
+    """Whether ``encoder.forward`` takes ``present``, the mask of rows that have the modality."""
+    return isinstance(encoder, (MLPEncoder, ConvEncoder, SequenceConvEncoder))
 
 
 def make_encoder(name, choice, spec, out_features, *, batch_norm=True):

@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from ._convert import PRESENT_KEY, lengths_key
-from ._encoders import make_encoder
+from ._encoders import make_encoder, takes_presence
 from ._fusion import FUSION_LAYERS
 
 __all__ = ["FusionModule"]
@@ -19,7 +19,9 @@ class FusionModule(nn.Module):
 
     ``forward`` takes the modalities as keyword arguments (as skorch passes a
     dict batch) plus the presence mask ``_present`` and, for sequences, their
-    lengths ``_lengths_<name>``.
+    lengths ``_lengths_<name>``. The built-in encoders' batch normalisation
+    takes its statistics from the rows that have the modality, so the zeros
+    that fill missing rows never shift them.
 
     Parameters
     ----------
@@ -89,6 +91,8 @@ class FusionModule(nn.Module):
                                  batch_norm=batch_norm)
             for i, name in enumerate(self.names)
         })
+        self.masked_names = {name for i, name in enumerate(self.names)
+                             if takes_presence(self.encoders[str(i)])}
         self.fusion = _make_fusion(fusion, len(self.names), embed_dim,
                                    {"rank": rank, "tensor_dim": tensor_dim})
         self.head = nn.Sequential(
@@ -117,9 +121,11 @@ class FusionModule(nn.Module):
         present = inputs[PRESENT_KEY]
         if not present.is_floating_point():  # an int64 or bool mask works too
             present = present.to(torch.get_default_dtype())
+        # the encoders' batch norms use the rows that have the modality in the data
+        in_data = present
         if self.training and self.modality_dropout > 0:
             present = _drop_modalities(present, self.modality_dropout)
-        encodings = torch.stack([self._encode(i, name, inputs)
+        encodings = torch.stack([self._encode(i, name, inputs, in_data[:, i])
                                  for i, name in enumerate(self.names)], dim=1)
         encodings = encodings * present[..., None]
         output = self.head(self.fusion(encodings, present))
@@ -129,11 +135,14 @@ class FusionModule(nn.Module):
             return output, aux, present
         return output
 
-    def _encode(self, i, name, inputs):
+    def _encode(self, i, name, inputs, present):
         encoder = self.encoders[str(i)]
+        args = [inputs[name]]
         if name in self.sequence_names:
-            return encoder(inputs[name], inputs[lengths_key(name)])
-        return encoder(inputs[name])
+            args.append(inputs[lengths_key(name)])
+        if name in self.masked_names:
+            return encoder(*args, present=present)
+        return encoder(*args)
 
 
 def _drop_modalities(present, p):
