@@ -105,14 +105,16 @@ class RandomShift:
         return tuple(int(m) for m in maxima)
 
     def _draw(self, maxima, batch):
-        """Shifts of shape (n_samples, len(maxima)), drawn on the batch's device."""
-        size, device = (batch.shape[0],), batch.device
+        """Shifts of shape (n_samples, len(maxima)), drawn on the batch's device (no loop
+        over samples, nothing leaves the device)."""
+        n_samples, device = batch.shape[0], batch.device
         if _is_count(self.max_shift):
-            return torch.randint(-maxima[0], maxima[0] + 1, (size[0], len(maxima)),
+            return torch.randint(-maxima[0], maxima[0] + 1, (n_samples, len(maxima)),
                                  device=device)
         # one draw per axis, the last axis first: RandomShift((bands, frames)) draws like a
         # shift in time followed by one across bands
-        columns = [torch.randint(-m, m + 1, size, device=device) for m in reversed(maxima)]
+        columns = [torch.randint(-m, m + 1, (n_samples,), device=device)
+                   for m in reversed(maxima)]
         return torch.stack(columns[::-1], dim=1)
 
 
