@@ -48,22 +48,21 @@ class _MaskedBatchNorm:
         return self._masked_forward(x, present)
 
     def _masked_forward(self, x, present):
-        rows = (present != 0).to(x.dtype).reshape(-1, *([1] * (x.ndim - 1)))
-        per_channel = (-1, *([1] * (x.ndim - 2)))
-        dims = [0, *range(2, x.ndim)]
-        count = rows.sum() * math.prod(x.shape[2:])
-        mean = (x * rows).sum(dims) / count.clamp(min=1)
-        var = ((x - mean.reshape(per_channel)).square() * rows).sum(dims) / count.clamp(min=1)
-        enough = count > 1
-        if self.track_running_stats:
-            if self.training:
-                self._update_running_stats(mean.detach(), var.detach(), count, enough)
-            mean = torch.where(enough, mean, self.running_mean)
-            var = torch.where(enough, var, self.running_var)
-        out = (x - mean.reshape(per_channel)) * torch.rsqrt(var.reshape(per_channel) + self.eps)
-        if self.affine:
-            out = out * self.weight.reshape(per_channel) + self.bias.reshape(per_channel)
-        return out
+        rows = (present != 0).to(x.dtype)
+        with torch.no_grad():
+            count = rows.sum() * math.prod(x.shape[2:])
+            mean = _sum_over_rows(x, rows) / count.clamp(min=1)
+            var = _sum_over_rows((x - _per_channel(mean, x)).square(), rows) / count.clamp(min=1)
+            enough = count > 1
+            if self.track_running_stats:
+                if self.training:
+                    self._update_running_stats(mean, var, count, enough)
+                # too few values for batch statistics: the running ones normalise
+                mean = torch.where(enough, mean, self.running_mean)
+                var = torch.where(enough, var, self.running_var)
+                rows = rows * enough  # and no gradient flows through them
+        return _MaskedNorm.apply(x, self.weight, self.bias, rows, count.clamp(min=1), mean,
+                                 torch.rsqrt(var + self.eps))
 
     @torch.no_grad()
     def _update_running_stats(self, mean, var, count, enough):
@@ -85,6 +84,57 @@ class _MaskedBatchNorm1d(_MaskedBatchNorm, nn.BatchNorm1d):
 
 class _MaskedBatchNorm2d(_MaskedBatchNorm, nn.BatchNorm2d):
     """:class:`torch.nn.BatchNorm2d` over the rows that have the modality."""
+
+
+class _MaskedNorm(torch.autograd.Function):
+    """Normalise ``x`` with per-channel statistics of the ``rows`` it was given.
+
+    The gradient is batch norm's, with the batch mean and variance taken over
+    ``rows`` (weights 0 or 1, ``count`` values per channel in all); rows of
+    weight 0 are normalised alike but do not move the statistics. Written out
+    by hand, forward and backward take about half the time autograd's graph
+    of the same arithmetic does on a CPU.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, rows, count, mean, invstd):
+        # (in-place ops on new tensors: broadcast addcmul is several times slower on CPUs)
+        normalised = (x * _per_channel(invstd, x)).add_(_per_channel(-mean * invstd, x))
+        ctx.save_for_backward(normalised, weight, rows, count, invstd)
+        if weight is None:
+            return normalised
+        return (normalised * _per_channel(weight, x)).add_(_per_channel(bias, x))
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad):
+        normalised, weight, rows, count, invstd = ctx.saved_tensors
+        dims = [0, *range(2, grad.ndim)]
+        # every row's output depends on the statistics, which only ``rows`` move
+        sum_grad = grad.sum(dims)
+        sum_grad_normalised = (grad * normalised).sum(dims)
+        through_stats = (normalised * _per_channel(sum_grad_normalised / count, grad)).add_(
+            _per_channel(sum_grad / count, grad)).mul_(_per_row(rows, grad))
+        scale = invstd if weight is None else invstd * weight
+        grad_x = (grad - through_stats).mul_(_per_channel(scale, grad))
+        if weight is None:
+            return grad_x, None, None, None, None, None, None
+        return grad_x, sum_grad_normalised, sum_grad, None, None, None, None
+
+
+def _per_channel(values, x):
+    """``values`` of shape (channels,) shaped to broadcast over ``x`` (batch, channels, ...)."""
+    return values.reshape(-1, *([1] * (x.ndim - 2)))
+
+
+def _per_row(values, x):
+    """``values`` of shape (batch,) shaped to broadcast over ``x``."""
+    return values.reshape(-1, *([1] * (x.ndim - 1)))
+
+
+def _sum_over_rows(x, rows):
+    """Per-channel sum of ``x`` (batch, channels, ...) over the rows weighted by ``rows``."""
+    return (rows @ x.reshape(x.shape[0], -1)).reshape(x.shape[1], -1).sum(dim=1)
 
 
 def _apply_layers(layers, x, present):

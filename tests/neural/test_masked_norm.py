@@ -120,6 +120,25 @@ def test_running_statistics_come_from_the_present_rows_only(layout):
 
 
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
+@pytest.mark.parametrize("affine", [True, False])
+@pytest.mark.parametrize("n_present", [0, 1, 3])
+def test_masked_batch_norm_gradient_is_the_derivative_of_its_output(layout, affine, n_present):
+    """The hand-written backward against finite differences (float64)."""
+    _, masked = _pair(layout, affine=affine)
+    masked = masked.double().train()
+    shape = (5, *LAYOUTS[layout][2][1:])
+    present = torch.zeros(5, dtype=torch.float64)
+    present[:n_present] = 1
+    x = torch.randn(shape, dtype=torch.float64, requires_grad=True)
+    inputs = (x, masked.weight, masked.bias) if affine else (x,)
+
+    def normalise(x, *parameters):
+        return masked(x, present)
+
+    assert torch.autograd.gradcheck(normalise, inputs)
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
 def test_a_batch_without_present_rows_keeps_the_running_statistics(layout):
     _, masked = _pair(layout)
     shape = LAYOUTS[layout][2]
