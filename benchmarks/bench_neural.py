@@ -20,12 +20,12 @@ batch 32, Adam at 2e-3 with the default cosine schedule. Three parts:
    FusionNetClassifier against a plain torch training loop, alternated.
 
 Results (2026-11-29, ``benchmarks/results/neural.json``): concat 0.996 +- 0.002,
-sum 0.996 +- 0.003, lowrank 0.995 +- 0.003, attention 0.986 +- 0.009, gated
-0.984 +- 0.011, tensor 0.976 +- 0.015; concat without modality dropout 0.993,
-without it and the auxiliary losses 0.980. With 30% of the test rows missing
-the image / the audio, concat scores 0.963 / 0.990 trained with modality
-dropout against 0.943 / 0.974 without (best late fusion: 0.933 / 0.990).
-skorch costs 1.06 times a plain torch loop per epoch. The previous recipe
+sum 0.997 +- 0.002, lowrank 0.994 +- 0.004, attention 0.990 +- 0.006, gated
+0.982 +- 0.009, tensor 0.977 +- 0.013; concat without modality dropout 0.994,
+without it and the auxiliary losses 0.982. With 30% of the test rows missing
+the image / the audio, concat scores 0.961 / 0.990 trained with modality
+dropout against 0.948 / 0.975 without (best late fusion: 0.933 / 0.990).
+skorch costs 1.04 times a plain torch loop per epoch. The previous recipe
 (per-clip normalised spectrograms padded at -100 dB, 16/32-channel image CNN,
 constant learning rate, 10 epochs) scored 0.906 to 0.975 over the layers.
 
