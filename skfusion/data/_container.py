@@ -495,7 +495,9 @@ class ModalityDict(dict):
         ModalityDict(n_samples=2, text=object(2,) str, table=DataFrame(2, 2))
         """
         if not _is_frame(frame):
-            raise TypeError(f"from_dataframe expects a pandas DataFrame, got {type(frame).__name__}")
+            raise TypeError(
+                f"from_dataframe expects a pandas DataFrame, got {type(frame).__name__}"
+            )
         if modalities is None:
             modalities = {str(column): column for column in frame.columns}
         items = {}

@@ -287,8 +287,9 @@ class HOGFeatures(_BaseImageFeatures):
     The defaults adapt to the image size: with ``pixels_per_cell="auto"``
     cells are a seventh of the image side, between 2 and 16 pixels (2x2
     pixels for 8x8 digits, 4x4 for 28x28 MNIST, 16x16 for large images), and
-    blocks of 3x3 cells (fewer where the image has fewer) are normalized. Color images use the channel with the
-    strongest gradient at each pixel. Needs scikit-image
+    blocks of 3x3 cells (fewer where the image has fewer) are normalized.
+    Color images use the channel with the strongest gradient at each pixel.
+    Needs scikit-image
     (``pip install skfusion[image]``).
 
     Parameters

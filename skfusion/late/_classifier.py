@@ -8,9 +8,9 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from ..data._container import rows_of_params
 from ..utils._sklearn_compat import StrOptions, _fit_context
 from ._base import _BaseLateFusion
-from ..data._container import rows_of_params
 from ._calibration import aligned_logits, fit_temperature, logits_to_proba, output_method
 from ._rules import CLASSIFIER_RULES, fuse_probas, learn_weights, vote
 

@@ -6,9 +6,9 @@ from sklearn.linear_model import RidgeCV
 from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from ..data._container import rows_of_params
 from ..utils._sklearn_compat import StrOptions, _fit_context
 from ._base import _BaseLateFusion
-from ..data._container import rows_of_params
 from ._rules import REGRESSOR_RULES, fuse_predictions, learn_weights
 
 __all__ = ["LateFusionRegressor"]

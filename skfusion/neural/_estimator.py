@@ -57,8 +57,8 @@ class _BaseFusionNet(BaseEstimator):
 
     def __init__(self, encoders=None, fusion="concat", *, modality_dropout=0.0,
                  aux_loss_weight=0.0, augment=None, scale=True, optimizer="adam", lr=1e-3,
-                 lr_schedule="cosine", max_epochs=10, batch_size=64, train_split=None, callbacks=None,
-                 device="auto", verbose=0, random_state=None, **kwargs):
+                 lr_schedule="cosine", max_epochs=10, batch_size=64, train_split=None,
+                 callbacks=None, device="auto", verbose=0, random_state=None, **kwargs):
         self.encoders = encoders
         self.fusion = fusion
         self.modality_dropout = modality_dropout

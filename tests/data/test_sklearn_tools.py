@@ -85,7 +85,8 @@ def test_cross_validate_keeps_rows_aligned(Xy):
 
 def test_cross_val_predict_returns_one_prediction_per_row(Xy):
     X, y = Xy
-    pred = cross_val_predict(AlignedNearestId(), X, y, cv=StratifiedKFold(4, shuffle=True, random_state=0))
+    cv = StratifiedKFold(4, shuffle=True, random_state=0)
+    pred = cross_val_predict(AlignedNearestId(), X, y, cv=cv)
     assert pred.shape == (N,)
     assert np.mean(pred == y) > 0.7
 
