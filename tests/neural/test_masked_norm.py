@@ -15,7 +15,7 @@ from torch import nn  # noqa: E402
 
 from skfusion.datasets import make_multimodal_classification  # noqa: E402
 from skfusion.neural import FusionModule, FusionNetClassifier, make_encoder  # noqa: E402
-from skfusion.neural._encoders import (  # noqa: E402
+from skfusion.neural._norm import (  # noqa: E402
     _MaskedBatchNorm,
     _MaskedBatchNorm1d,
     _MaskedBatchNorm2d,
