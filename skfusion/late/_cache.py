@@ -15,9 +15,14 @@ member, and ``joblib.hash`` includes the arrays' memory layout: a freshly
 fitted member can hold views (LogisticRegression before scikit-learn 1.9 keeps
 ``coef_`` as a strided view) that its stored copy holds as contiguous arrays,
 so a search's first candidate would not share its predictions with the others.
+
+An entry that cannot be loaded is recomputed and overwritten with a warning.
+Loading an entry unpickles it, which can run any code: a cache folder must be
+as trusted as the code that reads it.
 """
 
 import os
+import warnings
 
 from sklearn.base import clone
 from sklearn.utils.validation import check_memory
@@ -33,9 +38,24 @@ def fit_member(estimator, X, y, fit_params):
     return estimator.fit(X, y, **fit_params)
 
 
-def fit_member_as_stored(cached_fit, estimator, X, y, fit_params):
-    """Fit a member through ``cached_fit`` and return the copy in the cache."""
-    return cached_fit.call_and_shelve(estimator, X, y, fit_params).get()
+def call_stored(cached, *args):
+    """``cached(*args)`` as loaded from the cache of ``cached`` (a joblib
+    ``MemorizedFunc``): computed and stored first if absent.
+
+    An entry that cannot be loaded (a truncated, empty or foreign
+    ``output.pkl``) is computed again and overwritten, with a warning, as
+    joblib's own cached calls and Pipeline's ``memory`` do.
+    """
+    stored = cached.call_and_shelve(*args)
+    try:
+        return stored.get()
+    except Exception as exc:  # noqa: BLE001 -- any unpickling failure means a damaged entry
+        warnings.warn(
+            f"the cached {cached.func.__name__} of {type(args[0]).__name__} in "
+            f"{cached.store_backend.location} could not be loaded ({exc!r}); computing it "
+            "again and overwriting the entry", UserWarning, stacklevel=2)
+        stored.clear()
+        return cached.call_and_shelve(*args).get()
 
 
 def fit_predict_fold(estimator, X_train, y_train, X_test, fit_params, method):
@@ -72,11 +92,11 @@ class MemberJobs:
         if len(rows) < len(y):  # with every row: no copy
             fit_params = rows_of_params(fit_params, rows, len(y))
             X, y = take_rows(X, rows), y[rows]
-        return fit_member_as_stored, (self._fit, clone(estimator), X, y, fit_params)
+        return call_stored, (self._fit, clone(estimator), X, y, fit_params)
 
     def fold(self, estimator, X, y, train, test, fit_params, method):
         """Arguments for fitting on ``train`` and predicting ``test``."""
-        return self._fold, (clone(estimator), take_rows(X, train), y[train],
+        return call_stored, (self._fold, clone(estimator), take_rows(X, train), y[train],
                             take_rows(X, test), rows_of_params(fit_params, train, len(y)),
                             method)
 
@@ -93,7 +113,7 @@ def member_output(memory, member, method, X):
     if memory is None:
         return predict_member(member, method, X)
     memory = check_memory(os.fspath(memory) if isinstance(memory, os.PathLike) else memory)
-    return memory.cache(predict_member)(member, method, X)
+    return call_stored(memory.cache(predict_member), member, method, X)
 
 
 def run_jobs(parallel, delayed, jobs):
