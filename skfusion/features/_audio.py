@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
 from ..utils.validation import check_waveform
-from ._base import as_object_rows, import_optional, map_chunks
+from ._base import as_object_rows, decoded, import_optional, map_chunks
 
 __all__ = ["LogMelFeatures", "MFCCFeatures"]
 
@@ -57,8 +57,10 @@ class _BaseAudioFeatures(TransformerMixin, BaseEstimator):
         X : array-like of shape (n_samples,)
             A 1-D object array of 1-D waveforms (int16 or float; ``None``
             or an all-NaN clip for a missing one; other NaN samples are read
-            as silence), or a 2-D numeric array of equal-length clips. Empty
-            clips and infinite samples are errors.
+            as silence), or a 2-D numeric array of equal-length clips, or a
+            lazily loaded audio modality (``load_multimodal_files(...,
+            lazy=True)``), decoded once per call. Empty clips and infinite
+            samples are errors.
         y : None
             Ignored.
 
@@ -140,6 +142,7 @@ class _BaseAudioFeatures(TransformerMixin, BaseEstimator):
     # -- steps ----------------------------------------------------------------
     def _check_clips(self, X, *, reset):
         name = type(self).__name__
+        X = decoded(X)  # lazily loaded clips: decoded once, here
         if not _is_clip_list(X):
             _check_clip_array(name, X)
             # equal-length clips as rows: scikit-learn's checks and messages

@@ -3,6 +3,7 @@
 import importlib
 
 import numpy as np
+from scipy.sparse import issparse
 from sklearn.utils import gen_even_slices
 from sklearn.utils.parallel import Parallel, delayed
 
@@ -34,6 +35,18 @@ def import_optional(module, extra, needed_by):
             f"{needed_by} needs {module.split('.')[0]}, which is not installed; "
             f"install it with `pip install skfusion[{extra}]`"
         ) from exc
+
+
+def decoded(X):
+    """A modality that decodes on ``np.asarray`` (a lazily loaded
+    :class:`~skfusion.datasets.LazyFileArray`, or any array-like that is not
+    an ndarray, a list, a sparse matrix or a DataFrame) as an ndarray; others
+    as they are. A pandas Series becomes its values."""
+    if isinstance(X, (np.ndarray, list, tuple)) or issparse(X):
+        return X
+    if hasattr(X, "iloc"):
+        return X.to_numpy() if getattr(X, "ndim", 2) == 1 else X
+    return np.asarray(X) if hasattr(X, "__array__") else X
 
 
 def as_object_rows(X, what):
