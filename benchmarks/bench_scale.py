@@ -37,7 +37,7 @@ _MEMORY_CHILD = textwrap.dedent("""
     from threadpoolctl import threadpool_limits
     threadpool_limits(1)
     from skfusion import ModalityDict
-    from skfusion.utils import predict_in_batches
+    from skfusion.data import predict_in_batches
 
     def status(field):
         with open("/proc/self/status") as f:

@@ -25,7 +25,7 @@ _LAZY = {
 }
 _SUBMODULES = {
     "augment", "data", "datasets", "early", "features", "inspection", "late",
-    "neural", "utils",
+    "neural",
 }
 
 __all__ = ["ModalityDict", "__version__", *_LAZY, *sorted(_SUBMODULES)]

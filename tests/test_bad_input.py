@@ -50,8 +50,8 @@ from skfusion.inspection import (
     modality_importance,
     modality_robustness,
 )
-from skfusion.utils import check_multimodal, predict_in_batches
-from skfusion.utils.validation import naming_modality
+from skfusion.data import check_multimodal, predict_in_batches
+from skfusion.data import naming_modality
 
 pytest.importorskip("librosa")
 pytest.importorskip("skimage")

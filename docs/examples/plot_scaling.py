@@ -4,7 +4,7 @@ Predicting on data larger than memory, batch by batch
 =====================================================
 
 A :class:`~skfusion.ModalityDict` can hold memory-mapped arrays: indexing a
-few rows reads only those rows from disk. :func:`skfusion.utils.predict_in_batches`
+few rows reads only those rows from disk. :func:`skfusion.data.predict_in_batches`
 predicts a batch of rows at a time, so that at most one batch of every
 modality, and of the features computed from it, is in memory at once, with
 exactly the predictions of one call. This example writes 20,000 samples
@@ -67,7 +67,7 @@ print(X_big, f"\n{size_mb:.0f} MB on disk")
 # ---------------------
 # ``tracemalloc`` records the peak memory that numpy allocates during each
 # prediction (the memory-mapped pages themselves belong to the file cache).
-from skfusion.utils import predict_in_batches
+from skfusion.data import predict_in_batches
 
 
 def peak_mb(predict):

@@ -10,8 +10,7 @@ from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from ..data import ModalityDict, take_rows
-from ..utils.validation import check_multimodal, check_n_targets, naming_modality
+from ..data import ModalityDict, check_multimodal, check_n_targets, naming_modality, take_rows
 from ..utils._sklearn_compat import HasMethods, Interval, _fit_context
 from ._base import BaseAugmenter
 

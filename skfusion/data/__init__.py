@@ -1,4 +1,9 @@
-"""The multimodal container, modality selection and per-modality transformation."""
+"""The multimodal X: its container, validation, selection, row slicing and batching.
+
+The ground floor of skfusion: every other subpackage imports what it needs
+about X from here (and generic helpers from ``skfusion.utils``), and nothing
+here imports another subpackage.
+"""
 
 import importlib
 
@@ -10,6 +15,11 @@ _LAZY = {
     "modality_names": "._selector",
     "select_modality": "._selector",
     "ModalityTransformer": "._transformer",
+    "check_multimodal": "._validation",
+    "check_n_targets": "._validation",
+    "naming_modality": "._validation",
+    "iter_batches": "._batching",
+    "predict_in_batches": "._batching",
 }
 
 __all__ = ["ModalityDict", "take_rows", *_LAZY]

@@ -6,9 +6,9 @@ from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._sklearn_compat import _BaseComposition
-from ..utils.validation import check_multimodal, check_n_targets, naming_modality
 from ._container import ModalityDict, take_rows
 from ._selector import modality_names, select_modality
+from ._validation import check_multimodal, check_n_targets, naming_modality
 
 __all__ = ["ModalityTransformer"]
 

@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ..data._container import _is_frame, _is_pandas, rows_of_params, take_rows
-from ..utils.validation import naming_modality
+from ..data import naming_modality
 from ._scaling import apply_block_scaling, fit_block_scaling
 
 __all__ = ["Flatten", "FittedBlock", "fit_transform_block", "transform_block"]

@@ -13,10 +13,14 @@ from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping, proces
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..data import ModalityDict, modality_names, select_modality
+from ..data import (
+    ModalityDict,
+    check_multimodal,
+    check_n_targets,
+    modality_names,
+    select_modality,
+)
 from ..data._container import _is_frame
-from ..utils import check_multimodal
-from ..utils.validation import check_n_targets
 from ..utils._sklearn_compat import (
     HasMethods,
     Interval,

@@ -8,7 +8,7 @@ from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.metrics import check_scoring
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils.validation import check_multimodal, check_n_targets
+from ..data import check_multimodal, check_n_targets
 
 
 def check_inspection_inputs(estimator, X, y):

@@ -20,10 +20,15 @@ from sklearn.utils.metadata_routing import (
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import validate_data
 
-from ..data import ModalityDict, modality_names, select_modality, take_rows
-from ..utils import check_multimodal
+from ..data import (
+    ModalityDict,
+    check_multimodal,
+    modality_names,
+    naming_modality,
+    select_modality,
+    take_rows,
+)
 from ..utils._sklearn_compat import HasMethods, _BaseComposition, _VisualBlock
-from ..utils.validation import naming_modality
 from ._cache import MemberJobs, member_output, run_jobs
 
 __all__ = ["_BaseLateFusion"]

@@ -15,8 +15,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import LRScheduler
 from torch import nn
 
-from ..data import ModalityDict
-from ..utils import check_multimodal
+from ..data import ModalityDict, check_multimodal
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
 from ._convert import LAYOUTS, ModalityConverter
 from ._fusion import FUSION_LAYERS

@@ -1,6 +1,19 @@
-"""Validation and batching helpers shared by skfusion's estimators."""
+"""Generic helpers shared by skfusion's subpackages (no public API).
 
-from ._batching import iter_batches, predict_in_batches
-from .validation import check_multimodal
+The bottom layer: the one module with private scikit-learn imports
+(``_sklearn_compat``), progress bars, and checks of single values. It knows
+nothing of the multimodal X, which :mod:`skfusion.data` owns.
+"""
 
-__all__ = ["check_multimodal", "iter_batches", "predict_in_batches"]
+# where the names this package once exported now live
+_MOVED = {"check_multimodal": "skfusion.data", "iter_batches": "skfusion.data",
+          "predict_in_batches": "skfusion.data"}
+
+__all__ = []
+
+
+def __getattr__(name):
+    if name in _MOVED:
+        raise AttributeError(
+            f"skfusion.utils.{name} has moved: use {_MOVED[name]}.{name}")
+    raise AttributeError(f"module 'skfusion.utils' has no attribute {name!r}")

@@ -11,7 +11,7 @@ from sklearn.preprocessing import StandardScaler
 
 from skfusion import ModalityDict, ModalitySelector
 from skfusion.data import modality_names, select_modality
-from skfusion.utils import check_multimodal
+from skfusion.data import check_multimodal
 
 
 @pytest.fixture

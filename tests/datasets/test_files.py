@@ -520,7 +520,7 @@ def test_file_columns_with_unreadable_names_are_not_taken_for_values(media):
 
 
 def test_lazy_data_is_predicted_batch_by_batch_decoding_each_file_once(numbered, monkeypatch):
-    from skfusion.utils import predict_in_batches
+    from skfusion.data import predict_in_batches
 
     root, frame = numbered
     options = dict(root=root, target="y", id_column="id")

@@ -7,7 +7,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
 from skfusion.datasets import make_multimodal_classification
-from skfusion.utils import check_multimodal
+from skfusion.data import check_multimodal
 
 
 class MeanOfMembers(ClassifierMixin, BaseEstimator):

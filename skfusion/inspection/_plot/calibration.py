@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from ...data import modality_names, select_modality
-from ...utils.validation import check_multimodal, check_n_targets
+from ...data import check_multimodal, check_n_targets
 from ._axes import get_axes
 
 __all__ = ["MemberCalibrationDisplay"]

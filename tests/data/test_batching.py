@@ -8,7 +8,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from skfusion import ModalityDict, ModalitySelector
-from skfusion.utils import iter_batches, predict_in_batches
+from skfusion.data import iter_batches, predict_in_batches
 
 
 @pytest.fixture

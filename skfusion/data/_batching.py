@@ -6,7 +6,7 @@ from collections.abc import Mapping
 import numpy as np
 from scipy import sparse
 
-from .validation import check_multimodal
+from ._validation import check_multimodal
 
 __all__ = ["iter_batches", "predict_in_batches"]
 
@@ -32,7 +32,7 @@ def iter_batches(X, batch_size):
     Examples
     --------
     >>> import numpy as np
-    >>> from skfusion.utils import iter_batches
+    >>> from skfusion.data import iter_batches
     >>> [len(b) for b in iter_batches(np.zeros((10, 2)), 4)]
     [4, 4, 2]
     """
@@ -70,7 +70,7 @@ def predict_in_batches(estimator, X, *, method="predict", batch_size=1024):
     --------
     >>> import numpy as np
     >>> from sklearn.linear_model import LogisticRegression
-    >>> from skfusion.utils import predict_in_batches
+    >>> from skfusion.data import predict_in_batches
     >>> X = np.arange(20.0).reshape(10, 2); y = (X[:, 0] > 9).astype(int)
     >>> model = LogisticRegression().fit(X, y)
     >>> np.array_equal(predict_in_batches(model, X, batch_size=3), model.predict(X))
