@@ -5,6 +5,7 @@ from sklearn.base import TransformerMixin, clone
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted
 
+from ..utils._fit_state import restore_on_failure
 from ..utils._sklearn_compat import _BaseComposition
 from ._container import ModalityDict, take_rows
 from ._selector import modality_names, select_modality
@@ -160,6 +161,7 @@ class ModalityTransformer(TransformerMixin, _BaseComposition):
                 present = np.ones(len(X), dtype=bool)
             yield name, transformer, modality, values, present
 
+    @restore_on_failure
     def fit_transform(self, X, y=None):
         """Fit every transformer on its modality and return the transformed X.
 

@@ -21,6 +21,7 @@ from ..data import (
     select_modality,
 )
 from ..data._container import _is_frame
+from ..utils._fit_state import restore_on_failure
 from ..utils._sklearn_compat import (
     HasMethods,
     Interval,
@@ -301,6 +302,7 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
         self.fit_transform(X, y, **params)
         return self
 
+    @restore_on_failure
     @_fit_context(prefer_skip_nested_validation=False)
     def fit_transform(self, X, y=None, **params):
         """Fit every block, transform X and concatenate the balanced blocks.

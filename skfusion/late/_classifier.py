@@ -10,6 +10,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ..data._container import rows_of_params
 from ..utils._sklearn_compat import StrOptions, _fit_context
+from ..utils._fit_state import restore_on_failure
 from ._base import _BaseLateFusion
 from ._calibration import aligned_logits, fit_temperature, logits_to_proba, output_method
 from ._rules import CLASSIFIER_RULES, fuse_probas, learn_weights, vote
@@ -200,6 +201,7 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
                          memory=memory, n_jobs=n_jobs, verbose=verbose)
         self.calibration = calibration
 
+    @restore_on_failure
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, *, sample_weight=None, **fit_params):
         """Fit the members on their modalities, then the fusion.

@@ -7,6 +7,7 @@ from sklearn.metrics import accuracy_score, log_loss
 from sklearn.model_selection import StratifiedKFold
 
 from ..utils._sklearn_compat import StrOptions, _fit_context
+from ..utils._fit_state import restore_on_failure
 from ._classifier import LateFusionClassifier
 from ._rules import CLASSIFIER_RULES, fuse_probas, learn_weights, vote
 
@@ -110,6 +111,7 @@ weights_, final_estimator_, temperatures_, output_methods_, member_scores_
         self.n_jobs = n_jobs
         self.verbose = verbose
 
+    @restore_on_failure
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, *, sample_weight=None, **fit_params):
         """Fit the members once, score every rule, keep the best.

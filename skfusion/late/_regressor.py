@@ -8,6 +8,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ..data._container import rows_of_params
 from ..utils._sklearn_compat import StrOptions, _fit_context
+from ..utils._fit_state import restore_on_failure
 from ._base import _BaseLateFusion
 from ._rules import REGRESSOR_RULES, fuse_predictions, learn_weights
 
@@ -107,6 +108,7 @@ class LateFusionRegressor(RegressorMixin, _BaseLateFusion):
                          final_estimator=final_estimator, cv=cv, passthrough=passthrough,
                          memory=memory, n_jobs=n_jobs, verbose=verbose)
 
+    @restore_on_failure
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, *, sample_weight=None, **fit_params):
         """Fit the members on their modalities, then the fusion.

@@ -17,6 +17,7 @@ from torch import nn
 
 from ..data import ModalityDict, check_multimodal
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
+from ..utils._fit_state import restore_on_failure
 from ._convert import LAYOUTS, ModalityConverter
 from ._fusion import FUSION_LAYERS
 from ._module import FusionModule
@@ -129,6 +130,7 @@ class _BaseFusionNet(BaseEstimator):
         return kwargs
 
     # -- fit ---------------------------------------------------------------------------
+    @restore_on_failure
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Fit the encoders, the fusion layer and the head jointly.
