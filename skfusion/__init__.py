@@ -22,6 +22,7 @@ _LAZY = {
     "LateFusionRegressor": "skfusion.late",
     "LateFusionClassifierCV": "skfusion.late",
     "make_late_fusion": "skfusion.late",
+    "PairwiseCalibratedClassifier": "skfusion.late",
 }
 _SUBMODULES = {
     "augment", "data", "datasets", "early", "features", "inspection", "late",

@@ -305,8 +305,10 @@ def _fit_sentence_embeddings():
 def _recipes():
     from sklearn.pipeline import make_pipeline
 
+    from sklearn.svm import SVC
+
     from skfusion import (EarlyFusion, LateFusionClassifier, LateFusionClassifierCV,
-                          ModalitySelector, ModalityTransformer)
+                          ModalitySelector, ModalityTransformer, PairwiseCalibratedClassifier)
     from skfusion.augment import AugmentedEstimator, ImageAugmenter, ModalityAugmenter
     from skfusion.features import (DeskewImages, HOGFeatures, LogMelFeatures, MFCCFeatures,
                                    PixelFeatures)
@@ -323,6 +325,8 @@ def _recipes():
         "skfusion.LateFusionClassifierCV": lambda: LateFusionClassifierCV(
             _late_members(), fusions=["mean", "product"], cv=3).fit(X, y),
         "skfusion.LateFusionRegressor": _fit_late_regressor,
+        "skfusion.PairwiseCalibratedClassifier": lambda: PairwiseCalibratedClassifier(
+            SVC(), cv=3).fit(X["table"], y),
         "skfusion.augment.AugmentedEstimator": lambda: AugmentedEstimator(
             make_pipeline(ModalitySelector("image"), _flat_logistic()),
             {"image": ImageAugmenter()}, random_state=0).fit(X, y),

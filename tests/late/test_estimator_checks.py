@@ -1,9 +1,15 @@
 """scikit-learn's estimator checks, with a plain 2-D array as the one modality."""
 
 from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.svm import SVC
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skfusion.late import LateFusionClassifier, LateFusionClassifierCV, LateFusionRegressor
+from skfusion.late import (
+    LateFusionClassifier,
+    LateFusionClassifierCV,
+    LateFusionRegressor,
+    PairwiseCalibratedClassifier,
+)
 
 
 def _instances():
@@ -13,10 +19,17 @@ def _instances():
         LateFusionClassifierCV([("lr", LogisticRegression(), None)],
                                fusions=["mean", "stacking"], cv=3),
         LateFusionRegressor([("ridge", Ridge(), None)], fusion="stacking", cv=3),
+        PairwiseCalibratedClassifier(SVC(), cv=3),
     ]
 
 
 def _expected_failed_checks(estimator):
+    if isinstance(estimator, PairwiseCalibratedClassifier):
+        # as for sklearn's CalibratedClassifierCV: repeating rows changes the
+        # folds the calibration is fitted on, which weighting rows does not
+        reason = "the calibration's cross-validation splits differ with repeated rows"
+        return {"check_sample_weight_equivalence_on_dense_data": reason,
+                "check_sample_weight_equivalence_on_sparse_data": reason}
     if isinstance(estimator, LateFusionClassifierCV):
         # as for sklearn's StackingClassifier: repeating rows changes the
         # folds the rule is chosen on, which weighting rows does not
