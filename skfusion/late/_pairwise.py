@@ -25,6 +25,7 @@ from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping, proces
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from ..utils._fit_state import restore_on_failure
 from ..utils._sklearn_compat import HasMethods, StrOptions, _fit_context
 
 __all__ = ["PairwiseCalibratedClassifier", "couple_pairwise", "fit_sigmoid"]
@@ -245,6 +246,7 @@ class PairwiseCalibratedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEsti
         self.cv = cv
         self.n_jobs = n_jobs
 
+    @restore_on_failure
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None, **fit_params):
         """Fit the classifier, then the calibration on out-of-fold decision values.

@@ -8,6 +8,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import expit
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.datasets import load_digits
+from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, GroupKFold, KFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -149,8 +150,11 @@ def test_groups_reach_the_splitter(av_digits):
 def test_a_fold_without_a_class_is_a_clear_error(digits):
     X, y = digits
     order = np.argsort(y[:300], kind="stable")
+    clf = PairwiseCalibratedClassifier(SVC(), cv=KFold(3))
     with pytest.raises(ValueError, match=r"training fold 0 of cv lacks class\(es\) \[0, 1"):
-        PairwiseCalibratedClassifier(SVC(), cv=KFold(3)).fit(X[order], y[:300][order])
+        clf.fit(X[order], y[:300][order])
+    with pytest.raises(NotFittedError):  # the failed fit left nothing behind
+        clf.predict(X[:2])
     with pytest.raises(ValueError, match="at least 2 classes in y, got 1 class"):
         PairwiseCalibratedClassifier(SVC()).fit(X[:20], np.zeros(20))
 
