@@ -195,7 +195,10 @@ def _missing_mask(value):
         flags = np.array([_is_missing_entry(v) for v in value.reshape(-1)], dtype=bool)
         return flags.reshape(n, -1).all(axis=1) if n else np.zeros(0, dtype=bool)
     if value.dtype.kind in "fc":
-        return np.isnan(value.reshape(n, -1)).all(axis=1)
+        rows = value.reshape(n, -1)
+        # a row of no values (a modality with 0 features) is not missing: it is empty,
+        # which the estimator that receives it reports
+        return np.isnan(rows).all(axis=1) & (rows.shape[1] > 0)
     return np.zeros(n, dtype=bool)
 
 

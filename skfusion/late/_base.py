@@ -1,5 +1,6 @@
 """What the late-fusion classifier and regressor share: members, input, fitting jobs."""
 
+import contextlib
 import os
 from abc import abstractmethod
 from collections.abc import Mapping
@@ -355,6 +356,42 @@ class _BaseLateFusion(_BaseComposition):
                     f"{type(value).__name__} of dtype {getattr(value, 'dtype', '?')}"
                 )
         return np.hstack(blocks) if blocks else None
+
+    @contextlib.contextmanager
+    def _naming_passthrough_nan(self, X, final):
+        """Turn the final estimator's error on NaN, when the NaN come from a
+        passthrough modality that some samples lack, into one that names it
+        (the final estimator only says "Input X contains NaN")."""
+        try:
+            yield
+        except ValueError as exc:
+            culprit = self._passthrough_nan(X) if "NaN" in str(exc) else None
+            if culprit is None:
+                raise
+            name, rows, what = culprit
+            raise ValueError(
+                f"passthrough modality {name!r} has NaN in {rows.size} sample(s) (first: row "
+                f"{rows[0]}, which {what}), and the final estimator "
+                f"{type(final).__name__} does not accept NaN: leave "
+                f"{name!r} out of passthrough, impute it, or use a final estimator that "
+                "accepts NaN (a Pipeline starting with SimpleImputer, or HistGradientBoosting)"
+            ) from exc
+
+    def _passthrough_nan(self, X):
+        """(modality, rows, how) for the first passthrough modality with NaN, or None."""
+        if self.passthrough is False or not isinstance(X, ModalityDict):
+            return None
+        names = list(X.modalities) if self.passthrough is True else modality_names(
+            self.passthrough)
+        for name in names:
+            value = X[name]
+            if not (isinstance(value, np.ndarray) and value.dtype.kind == "f"):
+                continue
+            nan = np.isnan(value.reshape(len(value), -1))
+            rows = np.flatnonzero(nan.any(axis=1))
+            if rows.size:
+                return name, rows, "lacks it" if nan[rows[0]].all() else "has NaN values in it"
+        return None
 
     def _stack(self, member_features, X):
         extra = self._passthrough_features(X)

@@ -88,7 +88,8 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
     passthrough : bool, str or list of str, default=False
         For stacking, also give the final estimator these modalities
         (numeric, flattened); ``True`` is every numeric modality (or all of
-        a plain array X). Rows missing such a modality pass NaN.
+        a plain array X). Rows missing such a modality pass NaN, which the
+        final estimator must accept (an error names the modality otherwise).
     memory : str, joblib.Memory or None, default=None
         Cache of the members' fits and out-of-fold predictions, keyed on the
         member's parameters and its training rows, and of the fitted members'
@@ -320,7 +321,9 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
                       else LogisticRegression())
         rows = np.flatnonzero(present.any(axis=0))
         features = self._stack(self._member_features(probas, present), X)
-        return final.fit(features[rows], y[rows], **rows_of_params(final_params, rows, len(y)))
+        with self._naming_passthrough_nan(X, final):
+            return final.fit(features[rows], y[rows],
+                             **rows_of_params(final_params, rows, len(y)))
 
     def _member_features(self, probas, present):
         """Stacking features: absent members replaced by the class prior."""
@@ -371,8 +374,9 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
             return fuse_probas(self.fusion_, probas, present, self.weights_)
         final = self.final_estimator_
         out = np.zeros((probas.shape[1], len(self.classes_)))
-        out[:, final.classes_.astype(int)] = final.predict_proba(
-            self._final_features(X, probas, present))
+        with self._naming_passthrough_nan(X, final):
+            out[:, final.classes_.astype(int)] = final.predict_proba(
+                self._final_features(X, probas, present))
         return out
 
     def predict(self, X):
@@ -393,6 +397,7 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
             return self.classes_[vote(probas, present, self.weights_)]
         if self.fusion_ == "stacking":
             X, probas, present = self._member_probas(X)
-            codes = self.final_estimator_.predict(self._final_features(X, probas, present))
+            with self._naming_passthrough_nan(X, self.final_estimator_):
+                codes = self.final_estimator_.predict(self._final_features(X, probas, present))
             return self.classes_[np.asarray(codes, dtype=int)]
         return self.classes_[self.predict_proba(X).argmax(axis=1)]

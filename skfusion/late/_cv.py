@@ -182,7 +182,9 @@ weights_, final_estimator_, temperatures_, output_methods_, member_scores_
             return fuse_probas("mean", probas[:, test], present[:, test], weights)
         features = self._stack(self._member_features(probas, present), X)
         final = clone(self.final_estimator if self.final_estimator is not None
-                      else LogisticRegression()).fit(features[train], y[train])
+                      else LogisticRegression())
         out = np.zeros((len(test), len(self.classes_)))
-        out[:, final.classes_.astype(int)] = final.predict_proba(features[test])
+        with self._naming_passthrough_nan(X, final):
+            final.fit(features[train], y[train])
+            out[:, final.classes_.astype(int)] = final.predict_proba(features[test])
         return out

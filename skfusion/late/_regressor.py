@@ -175,8 +175,9 @@ class LateFusionRegressor(RegressorMixin, _BaseLateFusion):
                           else RidgeCV())
             rows = np.flatnonzero(present.any(axis=0))
             features = self._final_features(X, predictions, present)
-            self.final_estimator_ = final.fit(features[rows], y[rows],
-                                              **rows_of_params(final_params, rows, len(y)))
+            with self._naming_passthrough_nan(X, final):
+                self.final_estimator_ = final.fit(features[rows], y[rows],
+                                                  **rows_of_params(final_params, rows, len(y)))
 
     def _final_features(self, X, predictions, present):
         filled = np.where(present, predictions, self.target_mean_)
@@ -205,5 +206,7 @@ class LateFusionRegressor(RegressorMixin, _BaseLateFusion):
                 output = self._member_output(i, "predict", X, rows)
                 predictions[i, rows] = np.asarray(output, dtype=float).reshape(-1)
         if self.fusion_ == "stacking":
-            return self.final_estimator_.predict(self._final_features(X, predictions, present))
+            with self._naming_passthrough_nan(X, self.final_estimator_):
+                return self.final_estimator_.predict(
+                    self._final_features(X, predictions, present))
         return fuse_predictions(self.fusion_, predictions, present, self.weights_)

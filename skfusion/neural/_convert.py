@@ -310,6 +310,31 @@ def _check_real(name, value, sample=None):
             f"{where} has dtype {value.dtype}; the neural net takes real numbers (add a "
             "feature step that turns it into numbers)"
         )
+    if value.dtype.kind == "f" and value.dtype.itemsize > 4 and value.size:
+        _check_float32_range(name, value, sample)
+
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _check_float32_range(name, value, sample):
+    """Refuse finite values that the cast to float32 would turn into inf."""
+    with np.errstate(invalid="ignore"):
+        big = np.abs(value) > _FLOAT32_MAX
+    big &= np.isfinite(value)
+    if not big.any():
+        return
+    if sample is None:
+        rows = np.flatnonzero(big.reshape(len(value), -1).any(axis=1))
+        where = f"{rows.size} sample(s) (first: sample {rows[0]})"
+    else:
+        where = f"sample {sample}"
+    raise ValueError(
+        f"modality {name!r} has values beyond float32's range (|x| up to "
+        f"{np.abs(value[big]).max():.3g}, float32 holds up to {_FLOAT32_MAX:.3g}) in {where}; "
+        "the net computes in float32, so the cast would overflow them to inf: rescale the "
+        "modality first (a log, or dividing by a constant)"
+    )
 
 
 def _check_finite(name, values, present):
