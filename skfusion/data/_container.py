@@ -6,6 +6,8 @@ import numbers
 import numpy as np
 from scipy import sparse
 
+from ..utils._fingerprint import buffer_digest, file_stamp, stamp_changes
+
 __all__ = ["ModalityDict", "take_rows"]
 
 
@@ -593,10 +595,17 @@ def _rebuild(items):
 
 
 class _MemmapRef:
-    """A read-only memory map (or a contiguous view of one), by file and offset."""
+    """A read-only memory map (or a contiguous view of one), by file and offset.
 
-    def __init__(self, filename, dtype, shape, offset):
+    It also carries the file's stamp (size, modification time, inode) and a
+    digest of the mapped bytes, so that a cache key taken from the pickle
+    (``joblib.Memory``) changes when the file is rewritten; reopening a file
+    whose stamp changed since raises.
+    """
+
+    def __init__(self, filename, dtype, shape, offset, stamp=None, digest=None):
         self.filename, self.dtype, self.shape, self.offset = filename, dtype, shape, offset
+        self.stamp, self.digest = stamp, digest
 
     @classmethod
     def of(cls, value):
@@ -608,8 +617,16 @@ class _MemmapRef:
         start = np.frombuffer(value._mmap, dtype=np.uint8).ctypes.data
         mapped_from = value.offset - value.offset % mmap.ALLOCATIONGRANULARITY
         offset = value.ctypes.data - start + mapped_from
-        return cls(value.filename, value.dtype, value.shape, offset)
+        stamp = file_stamp(value.filename)
+        digest = buffer_digest((value.filename, offset, value.nbytes), stamp, value)
+        return cls(value.filename, value.dtype, value.shape, offset, stamp, digest)
 
     def open(self):
+        now = file_stamp(self.filename)
+        if self.stamp is not None and now != self.stamp:
+            raise ValueError(
+                f"the memory-mapped file {self.filename} changed since this data was "
+                f"pickled ({stamp_changes(self.stamp, now)}); open it again"
+            )
         return np.memmap(self.filename, dtype=self.dtype, mode="r", offset=self.offset,
                          shape=self.shape)

@@ -1,7 +1,10 @@
 """Bring your own data: image, audio, text and array files into a ModalityDict."""
 
 import os
+import re
+import warnings
 from collections.abc import Mapping
+from functools import partial
 from numbers import Integral
 from pathlib import Path
 
@@ -10,12 +13,16 @@ from sklearn.utils import Bunch
 
 from ..data import ModalityDict
 from ..utils._sklearn_compat import Interval, StrOptions, validate_params
-from ._lazy import LazyFileArray
-from ._readers import AUDIO_DTYPES, READERS, assemble, kind_of_path, map_files
+from ._lazy import LazyFileArray, record_file
+from ._readers import AUDIO_DTYPES, READERS, Layout, assemble, kind_of_path, map_files
 
 __all__ = ["load_multimodal_files"]
 
 _VALUE = "value"
+# above this share of absent files, loading a modality warns (all absent: an error)
+ABSENT_WARN_SHARE = 0.5
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_SUFFIX = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,4}$")
 
 
 @validate_params(
@@ -53,9 +60,13 @@ def load_multimodal_files(manifest=None, *, root=None, modalities=None, target=N
     the folders is a row (ids sorted).
 
     A sample whose file is absent (or whose cell is empty) lacks that
-    modality: ``None`` in object columns, an all-NaN row in numeric ones
-    (which are then float), as :meth:`~skfusion.ModalityDict.is_missing`
-    expects. A file that exists but cannot be decoded raises an error naming
+    modality: ``None`` in object columns (strings from ``.npy`` files
+    included), an all-NaN row in numeric ones (which are then float), as
+    :meth:`~skfusion.ModalityDict.is_missing` expects. When none of a
+    modality's files exists (typically a wrong ``root``), an error names the
+    modality, the root and the first absent file; when more than half of them
+    (``ABSENT_WARN_SHARE``) are absent, a warning says so. A file that exists
+    but cannot be decoded (a truncated WAV included) raises an error naming
     it, or becomes missing with ``on_error="missing"``.
 
     Parameters
@@ -65,9 +76,14 @@ def load_multimodal_files(manifest=None, *, root=None, modalities=None, target=N
         None reads only the folders under ``root``.
     root : str or path-like, default=None
         The folder that file names are relative to. Paths that leave it
-        (``../``, or absolute paths) are refused. By default the CSV's
-        folder (paths may then go anywhere), or the working directory for a
-        DataFrame. Required without a manifest.
+        are refused: ``../``, absolute paths, and symbolic links (a linked
+        file or folder) that resolve outside it. By default the CSV's
+        folder, with the same rule; for a DataFrame or a dict, the working
+        directory, and then paths may go anywhere (to read a CSV whose paths
+        leave its folder, pass ``pandas.read_csv(path)`` and, if its paths
+        are relative, ``root``). Required without a manifest. Entries must
+        be local file names: URLs, NUL bytes and (on POSIX) backslashes are
+        refused with an error naming the entry.
     modalities : list of str or dict, default=None
         The modalities to load. A name is a manifest column or a folder
         under ``root``; a dict maps a modality name to a column, a folder, or
@@ -84,7 +100,10 @@ def load_multimodal_files(manifest=None, *, root=None, modalities=None, target=N
         ``"audio"``, ``"text"``, ``"npy"`` or ``"value"`` (the cell itself).
         By default from the file extensions (``.png``/``.jpg``...,
         ``.wav``/``.flac``..., ``.txt``, ``.npy``); a column whose entries
-        are not all such file names holds values.
+        are not all such file names holds values (a caption that ends in
+        "dog.jpg" does not make its column files), unless the other entries
+        look like file names too (no spaces, a path or an extension): then an
+        error names the one it cannot tell how to read.
     image_mode : str, default=None
         Pillow mode every image is converted to (``"L"``, ``"RGB"``...).
         None keeps each file's mode (palette images become RGB), and then
@@ -182,10 +201,14 @@ def load_multimodal_files(manifest=None, *, root=None, modalities=None, target=N
     >>> bunch.target
     array([1, 0, 1])
     """
-    frame, base = _read_manifest(manifest, root)
-    root = None if root is None else os.path.abspath(os.fspath(root))
-    if root is not None and not os.path.isdir(root):
-        raise ValueError(f"root {root} is not a folder")
+    frame, csv_folder = _read_manifest(manifest, root)
+    # a CSV's paths are relative to its folder and, as with root, stay inside it
+    root = csv_folder if root is None else os.fspath(root)
+    if root is not None:
+        if not os.path.isdir(root):
+            raise ValueError(f"root {os.path.abspath(root)} is not a folder")
+        # symbolic links resolved: a path escaping through one is caught (_checked_path)
+        root = os.path.realpath(root)
     sources = _modality_sources(modalities, frame, root, (target, id_column))
     unknown = sorted(set(readers or {}) - set(sources))
     if unknown:
@@ -202,7 +225,7 @@ def load_multimodal_files(manifest=None, *, root=None, modalities=None, target=N
             items[name] = frame[source[1]].reset_index(drop=True)
             notes[name] = f"table of columns {source[1]}"
             continue
-        paths, kind = _paths_and_kind(name, source, frame, ids, root, base, readers)
+        paths, kind = _paths_and_kind(name, source, frame, ids, root, readers)
         if kind == _VALUE:
             items[name] = ModalityDict.from_dataframe(frame, {name: source[1]})[name]
             notes[name] = f"values of column {source[1]!r}"
@@ -217,7 +240,7 @@ def load_multimodal_files(manifest=None, *, root=None, modalities=None, target=N
     return Bunch(
         data=data, target=target_values, ids=ids, files=loader.files,
         n_missing=n_missing, errors=loader.errors, sample_rates=loader.sample_rates,
-        DESCR=_describe(manifest, root or base, data, notes, n_missing, loader.errors),
+        DESCR=_describe(manifest, root, data, notes, n_missing, loader.errors),
     )
 
 
@@ -348,16 +371,26 @@ def _folder_files(root, folder):
     return files
 
 
-def _paths_and_kind(name, source, frame, ids, root, base, readers):
-    """The file entry of every sample (None for empty cells) and the reader kind."""
+def _paths_and_kind(name, source, frame, ids, root, readers):
+    """The file of every sample (None for empty cells and absent files) and the reader kind."""
     where, key = source
     if where == "folder":
         files = _folder_files(root, key)
         entries = [files.get(str(sample_id)) for sample_id in ids]
+        if files and all(e is None for e in entries):
+            raise ValueError(
+                f"modality {name!r}: none of the files in {os.path.join(root, key)} is "
+                f"named after a sample id (ids such as {str(_plain(ids[0]))!r}, files such "
+                f"as {sorted(files.values())[0]!r}); check the id column"
+            )
         entries = [None if e is None else f"{key}/{e}" for e in entries]
     else:
         entries = [_cell(value) for value in frame[key]]
-    kind = (readers or {}).get(name) or _infer_kind(name, entries, where == "folder")
+
+    def check(entry):
+        return _checked_path(name, entry, _plain(ids[entries.index(entry)]), root)
+
+    kind = (readers or {}).get(name) or _infer_kind(name, entries, where == "folder", check)
     if kind not in (*READERS, _VALUE):
         raise ValueError(f"readers[{name!r}] is {kind!r}; use one of "
                          f"{[*READERS, _VALUE]}")
@@ -370,9 +403,31 @@ def _paths_and_kind(name, source, frame, ids, root, base, readers):
     if not_names:
         raise ValueError(f"modality {name!r} is read as {kind} files, but its column holds "
                          f"{not_names[0]!r}, not a file name")
-    paths = [_resolve(name, entry, sample_id, root, base)
+    paths = [None if entry is None else _checked_path(name, entry, _plain(sample_id), root)
              for entry, sample_id in zip(entries, ids)]
-    return paths, kind
+    _check_absent(name, entries, paths, root)
+    return [path if path is not None and os.path.isfile(path) else None
+            for path in paths], kind
+
+
+def _check_absent(name, entries, paths, root):
+    """Raise when none of a modality's files exists, warn when most are absent."""
+    named = [(entry, path) for entry, path in zip(entries, paths) if path is not None]
+    absent = [(entry, path) for entry, path in named if not os.path.isfile(path)]
+    if not absent:
+        return
+    folder = root or os.getcwd()
+    first = f"the first is {absent[0][0]!r} ({absent[0][1]})"
+    if len(absent) == len(named):
+        raise ValueError(
+            f"modality {name!r}: none of its {len(named)} files exists under {folder}; "
+            f"{first}. Check root (by default a CSV manifest's folder)"
+        )
+    if len(absent) > ABSENT_WARN_SHARE * len(named):
+        warnings.warn(
+            f"modality {name!r}: {len(absent)} of its {len(named)} files are absent under "
+            f"{folder} and load as missing; {first}. Check root", UserWarning, stacklevel=4,
+        )
 
 
 def _cell(value):
@@ -383,8 +438,18 @@ def _cell(value):
     return text if text != "" else None
 
 
-def _infer_kind(name, entries, from_folder):
-    """The reader kind that the file extensions of a column or folder name."""
+def _looks_like_path(entry):
+    """An entry that looks like a file name: no spaces, and a folder or an extension."""
+    return (not any(c.isspace() for c in entry)
+            and ("/" in entry or "\\" in entry or _SUFFIX.search(entry) is not None))
+
+
+def _infer_kind(name, entries, from_folder, check):
+    """The reader kind that the file extensions of a column or folder name.
+
+    ``check(entry)`` raises if the entry is not a local path inside root, so
+    that an entry such as ``../../etc/passwd`` gets that error first.
+    """
     present = [e for e in entries if e is not None]
     if not all(isinstance(e, str) for e in present):
         return _VALUE
@@ -392,9 +457,13 @@ def _infer_kind(name, entries, from_folder):
     if kinds <= {None} and not from_folder:
         return _VALUE
     if None in kinds:
-        unknown = next(e for e in present if kind_of_path(e) is None)
+        unknown = [e for e in present if kind_of_path(e) is None]
+        if not from_folder and not all(_looks_like_path(e) for e in unknown):
+            # free text beside a few entries that end like file names: values
+            return _VALUE
+        check(unknown[0])
         raise ValueError(
-            f"modality {name!r}: cannot tell how to read {unknown!r}"
+            f"modality {name!r}: cannot tell how to read {unknown[0]!r}"
             + (f" while other entries are {sorted(kinds - {None})} files" if len(kinds) > 1
                else "")
             + f"; fix the file name, or name the reader with readers={{{name!r}: "
@@ -413,26 +482,45 @@ def _plain(sample_id):
     return sample_id.item() if isinstance(sample_id, np.generic) else sample_id
 
 
-def _resolve(name, entry, sample_id, root, base):
-    """The absolute path of a manifest entry, None if it is empty or absent."""
-    if entry is None:
-        return None
-    sample_id = _plain(sample_id)
-    if root is not None:
-        if os.path.isabs(entry):
-            raise ValueError(
-                f"modality {name!r}, sample {sample_id!r}: the absolute path {entry!r} "
-                f"is refused because root is given; write it relative to {root}"
-            )
-        path = os.path.normpath(os.path.join(root, entry))
-        if not path.startswith(root.rstrip(os.sep) + os.sep):
-            raise ValueError(
-                f"modality {name!r}, sample {sample_id!r}: the path {entry!r} escapes "
-                f"root ({root}); paths must stay inside root"
-            )
-    else:
-        path = os.path.normpath(os.path.join(base or os.getcwd(), entry))
-    return path if os.path.isfile(path) else None
+def _inside(path, root):
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _checked_path(name, entry, sample_id, root):
+    """The absolute path of a manifest entry, or an error naming it.
+
+    The entry must be a local file name, relative to ``root`` and inside it
+    once symbolic links are resolved; without ``root`` it may go anywhere.
+    """
+    where = f"modality {name!r}, sample {sample_id!r}"
+    if "\0" in entry:
+        raise ValueError(f"{where}: the entry {entry!r} holds a NUL byte; it is not a "
+                         "file name")
+    if _URL.match(entry):
+        raise ValueError(f"{where}: {entry!r} is a URL; skfusion reads local files only: "
+                         "download the files and name them relative to root")
+    if os.sep == "/" and "\\" in entry:
+        raise ValueError(f"{where}: the path {entry!r} holds a backslash; write paths "
+                         "with '/' (a Windows path?)")
+    if root is None:
+        return os.path.abspath(entry)
+    if os.path.isabs(entry):
+        raise ValueError(
+            f"{where}: the absolute path {entry!r} is refused because paths are relative "
+            f"to root ({root}); write it relative to root"
+        )
+    path = os.path.normpath(os.path.join(root, entry))
+    if not _inside(path, root):
+        raise ValueError(
+            f"{where}: the path {entry!r} escapes root ({root}); paths must stay inside root"
+        )
+    real = os.path.realpath(path)
+    if not _inside(real, root):
+        raise ValueError(
+            f"{where}: the path {entry!r} escapes root ({root}) through a symbolic link "
+            f"(it resolves to {real}); paths, and the links on them, must stay inside root"
+        )
+    return path
 
 
 def _reader_options(kind, options):
@@ -460,7 +548,7 @@ class _FileLoader:
 
     def load(self, name, reader, paths, ids):
         present = [row for row, path in enumerate(paths) if path is not None]
-        func = reader.probe if self.lazy else reader.read
+        func = partial(record_file, reader) if self.lazy else reader.read
         results = map_files(func, [paths[row] for row in present], n_jobs=self.n_jobs,
                             verbose=self.verbose, desc=name)
         values = [None] * len(paths)
@@ -469,8 +557,9 @@ class _FileLoader:
             if not ok:
                 self._failed(name, reader.kind, paths, row, ids[row], result)
                 continue
-            value, meta = (None, result) if self.lazy else result
-            values[row] = value
+            # lazily: what the file is (stamp, digest, header), checked at every decoding
+            values[row] = result
+            meta = result[2] if self.lazy else result[1]
             metas.append(meta)
             meta_paths.append(paths[row])
         paths = np.array(paths, dtype=object)
@@ -481,8 +570,9 @@ class _FileLoader:
             self.sample_rates[name] = reader.sample_rate(metas)
         if self.lazy:
             return LazyFileArray(paths, reader, layout, modality=name,
-                                 on_error=self.on_error, n_jobs=self.n_jobs)
-        return assemble(values, layout)
+                                 on_error=self.on_error, n_jobs=self.n_jobs,
+                                 records=assemble(values, Layout(None, np.dtype(object))))
+        return assemble([None if v is None else v[0] for v in values], layout)
 
     def _failed(self, name, kind, paths, row, sample_id, message):
         sample_id = _plain(sample_id)

@@ -2,9 +2,11 @@
 
 import numbers
 import warnings
+from functools import partial
 
 import numpy as np
 
+from ..utils._fingerprint import file_digest, file_stamp, stamp_changes
 from ._readers import assemble, map_files
 
 __all__ = ["LazyFileArray"]
@@ -19,6 +21,15 @@ class LazyFileArray:
     index) return a new ``LazyFileArray`` and decode nothing, so
     cross-validation stays lazy; ``np.asarray(a)`` decodes the selected
     rows, and ``a[i]`` one sample. Pickling copies the paths, not the data.
+
+    What each file was when loaded is recorded: its size, modification
+    time and inode, a digest of its first and last 64 KiB, and what its
+    header said (image size and mode, sample rate, array shape). Every
+    decoding checks the file against that record and raises an error naming
+    it if it changed (load the data again), and the record is part of the
+    pickle, so a ``memory=`` cache key changes when a file is rewritten.
+    Under ``on_error="missing"``, a file deleted since loading is missing:
+    :meth:`missing_mask` says so, and so does decoding.
 
     Estimators reached through :class:`~skfusion.ModalitySelector` receive
     the lazy array itself: those that validate their input
@@ -43,6 +54,10 @@ class LazyFileArray:
         a missing sample (with a warning naming it).
     n_jobs : int, default=None
         Workers that decode a selection (threads by default).
+    records : ndarray of object, default=None
+        Per sample, what its file was when loaded: ``(stamp, digest, meta)``
+        (as ``record_file`` returns it), ``None`` where the sample lacks the
+        modality. None checks nothing.
 
     Attributes
     ----------
@@ -77,13 +92,28 @@ class LazyFileArray:
     """
 
     def __init__(self, paths, reader, layout, *, modality=None, on_error="raise",
-                 n_jobs=None):
+                 n_jobs=None, records=None):
         self.paths = paths
         self.reader = reader
         self.layout = layout
         self.modality = modality
         self.on_error = on_error
         self.n_jobs = n_jobs
+        self.records = records
+        # files found undecodable (under on_error="missing"), shared by selections
+        self._failed = {}
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        del state["_failed"]
+        # what the files are now: a cache key taken from the pickle changes with them
+        state["_now"] = [file_stamp(path) for path in self.paths if path is not None]
+        return state
+
+    def __setstate__(self, state):
+        state.pop("_now", None)
+        self.__dict__.update(state)
+        self._failed = {}
 
     @property
     def shape(self):
@@ -101,8 +131,15 @@ class LazyFileArray:
         return len(self.paths)
 
     def missing_mask(self):
-        """Boolean mask of the samples without a file (known without decoding)."""
-        return np.array([path is None for path in self.paths], dtype=bool)
+        """Boolean mask of the samples that lack the modality, known without decoding.
+
+        A sample without a file, and under ``on_error="missing"`` also one whose
+        file was deleted since loading or was found undecodable.
+        """
+        if self.on_error != "missing":
+            return np.array([path is None for path in self.paths], dtype=bool)
+        return np.array([path is None or path in self._failed or file_stamp(path) is None
+                         for path in self.paths], dtype=bool)
 
     def __getitem__(self, key):
         if isinstance(key, numbers.Integral) and not isinstance(key, bool):
@@ -121,9 +158,12 @@ class LazyFileArray:
                 raise IndexError(
                     f"boolean row mask has shape {rows.shape}, expected ({len(self)},)"
                 )
-        return type(self)(self.paths[rows], self.reader, self.layout,
-                          modality=self.modality, on_error=self.on_error,
-                          n_jobs=self.n_jobs)
+        selection = type(self)(self.paths[rows], self.reader, self.layout,
+                               modality=self.modality, on_error=self.on_error,
+                               n_jobs=self.n_jobs,
+                               records=None if self.records is None else self.records[rows])
+        selection._failed = self._failed
+        return selection
 
     def __iter__(self):
         for row in range(len(self)):
@@ -135,14 +175,21 @@ class LazyFileArray:
 
     def _decode(self):
         present = [row for row, path in enumerate(self.paths) if path is not None]
-        results = map_files(self.reader.read, [self.paths[row] for row in present],
-                            n_jobs=self.n_jobs)
+        records = self.records
+        items = [(self.paths[row], None if records is None else records[row])
+                 for row in present]
+        results = map_files(partial(read_recorded, self.reader), items, n_jobs=self.n_jobs)
         values = [None] * len(self.paths)
         for row, (ok, result) in zip(present, results):
-            if ok:
-                values[row] = self._checked(row, result[0])
-            else:
+            if not ok:
                 self._decoding_failed(row, result)
+            elif result[0] == _CHANGED:
+                raise ValueError(
+                    f"modality {self.modality!r}: {self.paths[row]} changed on disk since "
+                    f"it was loaded ({result[1]}); load the data again"
+                )
+            else:
+                values[row] = self._checked(row, result[1])
         return values
 
     def _checked(self, row, value):
@@ -159,6 +206,7 @@ class LazyFileArray:
         path = self.paths[row]
         can_be_missing = self.layout.item_shape is None or self.layout.dtype.kind in "fc"
         if self.on_error == "missing" and can_be_missing:
+            self._failed[path] = message
             warnings.warn(
                 f"modality {self.modality!r}: cannot decode {path} ({message}); "
                 "it is treated as missing", UserWarning, stacklevel=4,
@@ -176,3 +224,37 @@ class LazyFileArray:
     def __repr__(self):
         return (f"{type(self).__name__}(modality={self.modality!r}, "
                 f"kind={self.reader.kind!r}, shape={self.shape}, dtype={self.dtype})")
+
+
+_CHANGED = "changed"
+
+
+def record_file(reader, path):
+    """What a file is now: ``(stamp, digest, meta)``, meta as ``reader.probe`` reads it."""
+    stamp = file_stamp(path)
+    meta = reader.probe(path)
+    if stamp is None:
+        raise FileNotFoundError(f"no such file: {path}")
+    return stamp, file_digest(path, stamp[0]), meta
+
+
+def read_recorded(reader, item):
+    """Decode ``item = (path, record)`` with ``reader``, checked against its record.
+
+    Returns ``("ok", value)``, or ``("changed", what)`` when the file's stamp
+    or header differs from the record taken at loading; raises when the file
+    is gone or cannot be decoded.
+    """
+    path, record = item
+    if record is None:
+        return "ok", reader.read(path)[0]
+    stamp, _, meta = record
+    now = file_stamp(path)
+    if now is None:
+        raise FileNotFoundError("the file no longer exists (it was there when loaded)")
+    if now != stamp:
+        return _CHANGED, stamp_changes(stamp, now)
+    value, read_meta = reader.read(path)
+    if tuple(read_meta) != tuple(meta):
+        return _CHANGED, f"it now reads as {read_meta}, it was {meta}"
+    return "ok", value

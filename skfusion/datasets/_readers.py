@@ -8,6 +8,7 @@ stack into one column (and raises an error naming two files that disagree).
 Readers hold only their options, so they pickle in a few bytes.
 """
 
+import os
 from functools import lru_cache
 from math import gcd
 from pathlib import Path
@@ -65,16 +66,19 @@ def assemble(values, layout):
     if layout.item_shape is None:
         return _object_array(values)
     out = np.empty((len(values), *layout.item_shape), dtype=layout.dtype)
+    gap = None if layout.dtype == object else np.nan
     for row, value in enumerate(values):
-        out[row] = np.nan if value is None else value
+        out[row] = gap if value is None else value
     return out
 
 
 def _stacked_layout(shapes, dtypes, has_missing):
     dtype = np.result_type(*dtypes)
     if has_missing:
-        # the container's convention: missing rows of numeric data are NaN
-        dtype = np.result_type(dtype, np.float32)
+        # the container's convention: missing rows of numeric data are NaN, and
+        # missing entries of anything else (strings, dates) None in an object array
+        dtype = (np.result_type(dtype, np.float32) if dtype.kind in "biufc"
+                 else np.dtype(object))
     return Layout(tuple(shapes[0]), np.dtype(dtype))
 
 
@@ -239,6 +243,43 @@ def _from_float(signal, dtype):
     return signal.astype(dtype)
 
 
+def _wav_shortfall(path):
+    """``(declared, present)`` frames of a WAV file whose data is cut short, else None.
+
+    libsndfile reads what is there of a truncated WAV without a word; the
+    RIFF header's data chunk says how much there should be.
+    """
+    with open(path, "rb") as handle:
+        head = handle.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            return None
+        size = os.fstat(handle.fileno()).st_size
+        block = None
+        while True:
+            chunk = handle.read(8)
+            if len(chunk) < 8:
+                return None
+            name, length = chunk[:4], int.from_bytes(chunk[4:], "little")
+            if name == b"data":
+                available = size - handle.tell()
+                # 0 and 0xFFFFFFFF: a streamed file whose writer did not know the length
+                if length in (0, 0xFFFFFFFF) or length <= available or not block:
+                    return None
+                return length // block, available // block
+            if name == b"fmt ":
+                fmt = handle.read(min(length, 16))
+                block = int.from_bytes(fmt[12:14], "little") if len(fmt) >= 14 else None
+                length -= len(fmt)
+            handle.seek(length + (length & 1), os.SEEK_CUR)
+
+
+def _check_complete(path):
+    shortfall = _wav_shortfall(path)
+    if shortfall is not None:
+        raise ValueError(f"the file is truncated: its header says {shortfall[0]} frames, "
+                         f"it holds {shortfall[1]}")
+
+
 class AudioReader:
     """Decode audio with soundfile: mono mix-down, optional resampling.
 
@@ -258,11 +299,14 @@ class AudioReader:
         self.dtype = dtype
 
     def probe(self, path):
-        return (_soundfile().info(str(path)).samplerate,)
+        rate = _soundfile().info(str(path)).samplerate
+        _check_complete(path)
+        return (rate,)
 
     def read(self, path):
         dtype = np.dtype(self.dtype)
         wave, rate = _soundfile().read(str(path), dtype=self.dtype, always_2d=True)
+        _check_complete(path)
         if wave.shape[0] == 0:
             raise ValueError("the recording is empty (0 samples)")
         if wave.shape[1] == 1 and self.sr in (None, rate):

@@ -356,7 +356,7 @@ def test_paths_escaping_root_are_refused(media, tmp_path):
     with pytest.raises(ValueError, match=r"sample 1: the path '\.\./outside\.png' escapes root"):
         load_multimodal_files({"image": ["img/a.png", "../outside.png"]}, root=root)
     outside = str(tmp_path / "outside.png")
-    with pytest.raises(ValueError, match="absolute path .* is refused because root is given"):
+    with pytest.raises(ValueError, match="absolute path .* is refused because paths are relative to root"):
         load_multimodal_files({"image": [outside]}, root=root)
     # a sibling folder whose name starts with root's is outside root too
     _image(tmp_path / "root_sibling" / "a.png", "RGB", seed=6)
