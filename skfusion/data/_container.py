@@ -197,11 +197,25 @@ def _missing_mask(value):
         flags = np.array([_is_missing_entry(v) for v in value.reshape(-1)], dtype=bool)
         return flags.reshape(n, -1).all(axis=1) if n else np.zeros(0, dtype=bool)
     if value.dtype.kind in "fc":
-        rows = value.reshape(n, -1)
-        # a row of no values (a modality with 0 features) is not missing: it is empty,
-        # which the estimator that receives it reports
-        return np.isnan(rows).all(axis=1) & (rows.shape[1] > 0)
+        return _all_nan_rows(value.reshape(n, -1))
     return np.zeros(n, dtype=bool)
+
+
+def _all_nan_rows(flat):
+    """Rows of a 2-D float array that are all NaN.
+
+    Only rows whose first entry is NaN can be, so the others are never read
+    past their first entry: a modality with nothing missing costs one column.
+    A row of no values (a modality with 0 features) is not missing: it is
+    empty, which the estimator that receives it reports.
+    """
+    if flat.shape[1] == 0:
+        return np.zeros(flat.shape[0], dtype=bool)
+    mask = np.isnan(flat[:, 0])
+    candidates = np.flatnonzero(mask)
+    if candidates.size:
+        mask[candidates] = np.isnan(flat[candidates, 1:]).all(axis=1)
+    return mask
 
 
 def _is_missing_entry(entry):

@@ -34,6 +34,8 @@ from ._cache import MemberJobs, member_output, run_jobs
 
 __all__ = ["_BaseLateFusion"]
 
+ALL_ROWS = slice(None)
+
 
 class _BaseLateFusion(_BaseComposition):
     """Members as ``(name, estimator, modality)`` triples, fitted on their rows.
@@ -217,9 +219,12 @@ class _BaseLateFusion(_BaseComposition):
         n_samples = X.shape[0]
         present = np.ones((len(self.estimators), n_samples), dtype=bool)
         if isinstance(X, ModalityDict):
+            missing = {}  # each modality's mask once, however many members read it
             for i, (_, _, modality) in enumerate(self.estimators):
                 for name in modality_names(modality):
-                    present[i] &= ~np.asarray(X.is_missing(name), dtype=bool)
+                    if name not in missing:
+                        missing[name] = np.asarray(X.is_missing(name), dtype=bool)
+                    present[i] &= ~missing[name]
         return present
 
     @staticmethod
@@ -423,8 +428,18 @@ class _BaseLateFusion(_BaseComposition):
 
 
 def member_rows(X, modality, rows):
-    """The rows of one member's input."""
-    return take_rows(select_modality(X, modality), rows)
+    """The rows of one member's input (``ALL_ROWS``: the input itself, not a copy)."""
+    selected = select_modality(X, modality)
+    return selected if rows is ALL_ROWS else take_rows(selected, rows)
+
+
+def present_rows(mask):
+    """The rows where ``mask`` holds, as indices, or ``ALL_ROWS`` when it holds everywhere.
+
+    Indexing with ``ALL_ROWS`` (``slice(None)``) neither copies the members'
+    input nor scatters their outputs through an index array.
+    """
+    return ALL_ROWS if mask.all() else np.flatnonzero(mask)
 
 
 def _looks_like_text(value):

@@ -11,8 +11,14 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 from ..data._container import rows_of_params
 from ..utils._sklearn_compat import StrOptions, _fit_context
 from ..utils._fit_state import restore_on_failure
-from ._base import _BaseLateFusion
-from ._calibration import aligned_logits, fit_temperature, logits_to_proba, output_method
+from ._base import _BaseLateFusion, present_rows
+from ._calibration import (
+    aligned_logits,
+    aligned_proba,
+    fit_temperature,
+    logits_to_proba,
+    output_method,
+)
 from ._rules import CLASSIFIER_RULES, fuse_probas, learn_weights, vote
 
 __all__ = ["LateFusionClassifier"]
@@ -341,15 +347,17 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
         names = [name for name, _, _ in self.estimators]
         self._check_coverage(present, names, "to predict")
         n_classes = len(self.classes_)
-        probas = np.full((len(names), X.shape[0], n_classes), 1.0 / n_classes)
+        shape = (len(names), X.shape[0], n_classes)
+        # absent members' rows are never read by the rules; defined all the same
+        probas = np.empty(shape) if present.all() else np.full(shape, 1.0 / n_classes)
         for i, (member, method) in enumerate(zip(self.estimators_, self.output_methods_)):
-            rows = np.flatnonzero(present[i])
-            if rows.size == 0:
+            if not present[i].any():
                 continue
+            rows = present_rows(present[i])
             output = self._member_output(i, method, X, rows)
-            logits = aligned_logits(output, method, self._class_index(i, member.classes_),
-                                    n_classes, raw_classes=member.classes_)
-            probas[i, rows] = logits_to_proba(logits, self.temperatures_[i])
+            probas[i, rows] = aligned_proba(output, method, self._class_index(i, member.classes_),
+                                            n_classes, self.temperatures_[i],
+                                            raw_classes=member.classes_)
         return X, probas, present
 
     def _final_features(self, X, probas, present):

@@ -9,7 +9,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 from ..data._container import rows_of_params
 from ..utils._sklearn_compat import StrOptions, _fit_context
 from ..utils._fit_state import restore_on_failure
-from ._base import _BaseLateFusion
+from ._base import _BaseLateFusion, present_rows
 from ._rules import REGRESSOR_RULES, fuse_predictions, learn_weights
 
 __all__ = ["LateFusionRegressor"]
@@ -201,8 +201,9 @@ class LateFusionRegressor(RegressorMixin, _BaseLateFusion):
         names = [name for name, _, _ in self.estimators]
         self._check_coverage(present, names, "to predict")
         predictions = np.zeros(present.shape)
-        for i, rows in enumerate(map(np.flatnonzero, present)):
-            if rows.size:
+        for i, mask in enumerate(present):
+            if mask.any():
+                rows = present_rows(mask)
                 output = self._member_output(i, "predict", X, rows)
                 predictions[i, rows] = np.asarray(output, dtype=float).reshape(-1)
         if self.fusion_ == "stacking":

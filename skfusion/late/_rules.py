@@ -41,7 +41,11 @@ def normalized_weights(weights, present):
 
     Returns an array of shape (n_members, n_samples).
     """
-    raw = np.asarray(weights, dtype=float)[:, None] * present
+    weights = np.asarray(weights, dtype=float)
+    if present.all() and weights.sum() > 0:
+        # every member everywhere: one column of weights, broadcast without a copy
+        return np.broadcast_to((weights / weights.sum())[:, None], present.shape)
+    raw = weights[:, None] * present
     total = raw.sum(axis=0)
     if np.any(total <= 0):
         row = int(np.flatnonzero(total <= 0)[0])
@@ -53,6 +57,13 @@ def normalized_weights(weights, present):
 
 
 def _mean(probas, present, weights):
+    if present.all():
+        # the same weights for every sample: a weighted sum of whole arrays
+        share = np.asarray(weights, dtype=float) / np.sum(weights)
+        fused = share[0] * probas[0]
+        for member_share, proba in zip(share[1:], probas[1:]):
+            fused += member_share * proba
+        return fused
     share = normalized_weights(weights, present)
     return np.einsum("mn,mnk->nk", share, probas)
 
@@ -129,7 +140,7 @@ def fuse_probas(rule, probas, present, weights):
     """
     probas = np.asarray(probas, dtype=float)
     present = np.asarray(present, dtype=bool)
-    if not present.any(axis=0).all():
+    if not (present.all() or present.any(axis=0).all()):
         row = int(np.flatnonzero(~present.any(axis=0))[0])
         raise ValueError(f"sample {row} has none of the modalities of any member")
     return _PROBA_FUNCTIONS[rule](probas, present, weights)
@@ -188,7 +199,7 @@ def fuse_predictions(rule, predictions, present, weights):
     present = np.asarray(present, dtype=bool)
     mask = present.reshape(present.shape + (1,) * (predictions.ndim - 2))
     if rule == "median":
-        if not present.any(axis=0).all():
+        if not (present.all() or present.any(axis=0).all()):
             raise ValueError("a sample has none of the modalities of any member")
         return np.nanmedian(np.where(mask, predictions, np.nan), axis=0)
     share = normalized_weights(weights, present)

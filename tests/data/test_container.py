@@ -141,6 +141,21 @@ def test_partially_nan_row_is_not_missing():
     np.testing.assert_array_equal(X.is_missing("image"), [False, False])
 
 
+@pytest.mark.parametrize("shape", [(40, 5), (40, 3, 4), (40, 1), (40, 0)])
+def test_all_nan_rows_agree_with_a_full_scan(shape):
+    """The mask reads past the first entry only of rows that start with NaN."""
+    rng = np.random.RandomState(0)
+    value = rng.normal(size=shape).astype(np.float32)
+    flat = value.reshape(40, -1)
+    if flat.shape[1]:
+        flat[::3, 0] = np.nan  # starts with NaN, not all NaN (unless one column)
+        flat[[4, 11, 30]] = np.nan  # all NaN
+        flat[[5, 17], 1:] = np.nan  # all NaN but the first entry
+    X = ModalityDict(image=value)
+    expected = np.isnan(flat).all(axis=1) & (flat.shape[1] > 0)  # 0 features: not missing
+    np.testing.assert_array_equal(X.is_missing("image"), expected)
+
+
 def test_with_missing_returns_a_marked_copy(X):
     Y = X.with_missing("image", [1, 4])
     np.testing.assert_array_equal(np.flatnonzero(Y.is_missing("image")), [1, 4])

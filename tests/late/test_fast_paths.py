@@ -1,0 +1,129 @@
+"""The prediction fast paths give what the general path gives.
+
+With every row present, late fusion reads each member's input without
+copying rows and turns probabilities into fused probabilities without the
+log / softmax round trip; these tests pin those outputs to the general
+computation (row indices, logits, per-sample weights).
+"""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.linear_model import LogisticRegression, RidgeCV
+from sklearn.svm import LinearSVC
+
+from skfusion import LateFusionClassifier, LateFusionRegressor, ModalityDict
+from skfusion.datasets import make_multimodal_classification
+from skfusion.late._base import ALL_ROWS, member_rows, present_rows
+from skfusion.late._calibration import aligned_logits, aligned_proba, logits_to_proba
+from skfusion.late._rules import fuse_probas, normalized_weights
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = make_multimodal_classification(
+        200, n_classes=3, informativeness={"image": 0.6, "table": 0.6}, random_state=0)
+    X = ModalityDict(image=X["image"].reshape(200, -1), table=X["table"])
+    return X, y
+
+
+def _members():
+    return [("img", LogisticRegression(C=0.1), "image"),
+            ("tab", LogisticRegression(), "table")]
+
+
+@pytest.mark.parametrize("member_classes, n_classes", [([0, 1, 2], 3), ([0, 2, 3], 5)])
+@pytest.mark.parametrize("temperature", [1.0, 2.5])
+def test_aligned_proba_is_the_softmax_of_the_aligned_logits(member_classes, n_classes,
+                                                            temperature):
+    rng = np.random.RandomState(0)
+    output = rng.dirichlet(np.ones(3), size=50)
+    output[:5, 1] = 0.0  # clipped at 1e-12 on both paths
+    expected = logits_to_proba(aligned_logits(output, "predict_proba", member_classes,
+                                              n_classes), temperature)
+    got = aligned_proba(output, "predict_proba", member_classes, n_classes, temperature)
+    assert got.shape == (50, n_classes)
+    assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
+    assert not np.shares_memory(got, output)
+
+
+def test_aligned_proba_of_decision_values_and_votes_goes_through_the_logits():
+    decision = np.array([[-1.0, 2.0, 0.5], [3.0, 0.0, -2.0]])
+    assert_allclose(aligned_proba(decision, "decision_function", [0, 1, 2], 3),
+                    logits_to_proba(decision))
+    votes = np.array(["b", "a"])
+    assert_allclose(aligned_proba(votes, "predict", [0, 1], 2, raw_classes=np.array(["a", "b"])),
+                    [[1e-12, 1.0], [1.0, 1e-12]], rtol=1e-9)
+
+
+def test_present_rows_is_all_rows_only_when_every_row_is_present():
+    assert present_rows(np.ones(4, dtype=bool)) is ALL_ROWS
+    assert_array_equal(present_rows(np.array([True, False, True])), [0, 2])
+    X = ModalityDict(a=np.arange(12.0).reshape(4, 3))
+    assert np.shares_memory(member_rows(X, "a", ALL_ROWS), X["a"])  # no copy
+    assert_array_equal(member_rows(X, "a", np.array([1, 3])), X["a"][[1, 3]])
+
+
+def test_all_present_weights_are_the_per_sample_weights():
+    present = np.ones((3, 7), dtype=bool)
+    weights = np.array([0.2, 0.0, 0.5])
+    fast = normalized_weights(weights, present)
+    general = weights[:, None] * present / (weights[:, None] * present).sum(axis=0)
+    assert_array_equal(fast, general)
+    with pytest.raises(ValueError, match="no member with a positive weight"):
+        normalized_weights(np.zeros(3), present)
+
+
+@pytest.mark.parametrize("rule", ["mean", "product", "max", "median", "stacking"])
+def test_all_present_predictions_equal_the_row_by_row_ones(data, rule):
+    """Rows present everywhere are predicted alike whether other rows lack a modality or not."""
+    X, y = data
+    clf = LateFusionClassifier(_members(), fusion=rule, cv=3).fit(X[:150], y[:150])
+    X_test = X[150:]
+    full = clf.predict_proba(X_test)
+    lacking = X_test.with_missing("image", [0, 7, 30])
+    partial = clf.predict_proba(lacking)
+    kept = np.setdiff1d(np.arange(50), [0, 7, 30])
+    assert_allclose(partial[kept], full[kept], rtol=1e-12, atol=1e-15)
+    # the general rule functions (per-sample weights) on the members' own probabilities
+    probas = np.stack([member.predict_proba(X_test[name])
+                       for member, name in zip(clf.estimators_, ["image", "table"])])
+    if rule != "stacking":
+        mask = np.ones((2, 50), dtype=bool)
+        mask[0, 0] = False  # forces per-sample weights; row 0 is not compared
+        expected = fuse_probas(rule, probas, mask, clf.weights_)
+        assert_allclose(full[1:], expected[1:], rtol=1e-12, atol=1e-15)
+    # and the rows that lack the image are the table member's alone (mean, max, median)
+    if rule in ("mean", "max", "median"):
+        table_only = probas[1, [0, 7, 30]]
+        assert_allclose(partial[[0, 7, 30]], table_only / table_only.sum(axis=1, keepdims=True),
+                        rtol=1e-12)
+
+
+def test_mean_of_probabilities_is_the_hand_written_average(data):
+    X, y = data
+    clf = LateFusionClassifier(_members()).fit(X, y)
+    by_hand = (clf.estimators_[0].predict_proba(X["image"])
+               + clf.estimators_[1].predict_proba(X["table"])) / 2
+    assert_allclose(clf.predict_proba(X), by_hand, rtol=1e-12, atol=1e-15)
+
+
+def test_decision_function_members_and_calibration_keep_their_path(data):
+    X, y = data
+    members = [("img", LinearSVC(C=0.01), "image"), ("tab", LinearSVC(C=0.1), "table")]
+    clf = LateFusionClassifier(members, calibration="temperature", cv=3).fit(X, y)
+    logits = [m.decision_function(X[name]) / t
+              for m, name, t in zip(clf.estimators_, ["image", "table"], clf.temperatures_)]
+    expected = np.mean([logits_to_proba(z) for z in logits], axis=0)
+    assert_allclose(clf.predict_proba(X), expected, rtol=1e-12)
+
+
+def test_regressor_with_all_rows_present_equals_the_partial_rows(data):
+    X, y = data
+    target = y + X["table"][:, 0]
+    reg = LateFusionRegressor([("img", RidgeCV(), "image"), ("tab", RidgeCV(), "table")]).fit(
+        X, target)
+    full = reg.predict(X)
+    partial = reg.predict(X.with_missing("table", [3]))
+    assert_allclose(np.delete(partial, 3), np.delete(full, 3), rtol=1e-12)
+    assert_allclose(partial[3], reg.estimators_[0].predict(X["image"][3:4])[0], rtol=1e-12)
