@@ -8,6 +8,8 @@ others'.
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from ..data._container import _is_frame, _is_pandas, rows_of_params, take_rows
@@ -186,10 +188,13 @@ def fit_transform_block(name, transformer, X_block, y, missing_mask, *, modality
     Xt = _check_output(name, Xt, _n_rows(X_fit))
     block = FittedBlock(name, transformer, modality)
     block.n_features = Xt.shape[1]
-    block.offset, block.scale = fit_block_scaling(Xt, scaling, weight)
+    # with metadata (sample_weight), a scaler's weighted statistics are not ours
+    standardized = _ends_with_standard_scaler(transformer) and not any(params.values())
+    block.offset, block.scale, mean = fit_block_scaling(Xt, scaling, weight,
+                                                        standardized=standardized)
     block.indicator = bool(add_indicator and present is not None)
     if missing != "error":
-        block.fill = _fill_values(Xt, missing)
+        block.fill = _fill_values(Xt, missing, mean, standardized)
     return _assemble(block, Xt, present, n_samples), block
 
 
@@ -234,11 +239,31 @@ def _present_rows(name, missing_mask, missing):
     return np.flatnonzero(~missing_mask)
 
 
-def _fill_values(Xt, missing):
-    if missing == "zero" or Xt.shape[0] == 0:
+def _fill_values(Xt, missing, mean=None, standardized=False):
+    """The missing rows' output: zeros, or the block's mean output on its training rows.
+
+    ``mean`` is reused when the scaling computed it on the same float64
+    values; a standardised block's mean is zero.
+    """
+    if missing == "zero" or Xt.shape[0] == 0 or (standardized and not sparse.issparse(Xt)):
         return np.zeros(Xt.shape[1])
+    if mean is not None and Xt.dtype == np.float64:
+        return mean
     mean = Xt.mean(axis=0)
     return np.asarray(mean, dtype=np.float64).ravel()
+
+
+def _ends_with_standard_scaler(transformer):
+    """Whether the fitted transformer's output is standardised (mean 0, variance 1).
+
+    True for a StandardScaler with centring and scaling, or a Pipeline whose
+    last step is one: on the rows it was fitted on, its output's features
+    already have zero mean and unit variance.
+    """
+    while isinstance(transformer, Pipeline) and transformer.steps:
+        transformer = transformer.steps[-1][1]
+    return (isinstance(transformer, StandardScaler) and transformer.with_mean
+            and transformer.with_std)
 
 
 def _assemble(block, Xt, present, n_samples):

@@ -14,7 +14,7 @@ __all__ = ["BLOCK_SCALINGS", "apply_block_scaling", "fit_block_scaling"]
 BLOCK_SCALINGS = ("auto", "standard", "block")
 
 
-def fit_block_scaling(Xt, method, weight=1.0):
+def fit_block_scaling(Xt, method, weight=1.0, *, standardized=False):
     """Fit the scaling of one block's features.
 
     Parameters
@@ -33,16 +33,27 @@ def fit_block_scaling(Xt, method, weight=1.0):
         whatever its width.
     weight : float, default=1.0
         A further factor for the block.
+    standardized : bool, default=False
+        Whether the dense block is known to be standardised already (its
+        transformer ends with a StandardScaler fitted on these rows): then
+        ``"auto"`` and ``"standard"`` leave it as it is, without a pass over
+        it, as standardising it again would only change it by rounding.
 
     Returns
     -------
     offset : ndarray of shape (n_features,) or None
     scale : ndarray of shape (n_features,) or None
         ``None`` when the block is left exactly as it is.
+    mean : ndarray of shape (n_features,) or None
+        The features' means (float64) when they were computed for a dense
+        block, for the missing-row fill to reuse.
     """
     n_features = Xt.shape[1]
+    unchanged = None if weight == 1 else np.full(n_features, 1.0 / weight)
     if method is None or n_features == 0:
-        return None, (None if weight == 1 else np.full(n_features, 1.0 / weight))
+        return None, unchanged, None
+    if standardized and method in ("auto", "standard") and not sparse.issparse(Xt):
+        return None, unchanged, None
     mean, std = _mean_std(Xt)
     constant = std <= 10 * np.finfo(float).eps * np.maximum(np.abs(mean), 1.0)
     std[constant] = 1.0
@@ -54,8 +65,9 @@ def fit_block_scaling(Xt, method, weight=1.0):
         scale = np.full(n_features, np.sqrt(mean_variance) if mean_variance > 0 else 1.0)
     if method == "block":
         scale = scale * np.sqrt(n_varying)
-    offset = None if sparse.issparse(Xt) else mean
-    return offset, scale / weight
+    if sparse.issparse(Xt):
+        return None, scale / weight, None
+    return mean, scale / weight, mean
 
 
 def apply_block_scaling(Xt, offset, scale):
@@ -78,6 +90,9 @@ def _mean_std(Xt):
     if Xt.shape[0] == 0:
         return np.zeros(Xt.shape[1]), np.ones(Xt.shape[1])
     with np.errstate(all="ignore"):
-        mean = np.nanmean(Xt, axis=0) if np.isnan(Xt).any() else Xt.mean(axis=0)
-        std = np.nanstd(Xt, axis=0) if np.isnan(Xt).any() else Xt.std(axis=0)
+        mean = Xt.mean(axis=0)
+        if np.isnan(mean).any():  # NaN in the block (or inf - inf): only then look for them
+            mean, std = np.nanmean(Xt, axis=0), np.nanstd(Xt, axis=0)
+        else:  # one pass fewer: the standard deviation reuses the mean
+            std = Xt.std(axis=0, mean=mean[np.newaxis])
     return np.nan_to_num(mean), np.nan_to_num(std)
