@@ -6,7 +6,6 @@ from time import perf_counter
 
 import numpy as np
 from scipy import sparse
-from sklearn import get_config
 from sklearn.base import TransformerMixin, clone
 from sklearn.utils import Bunch, get_tags
 from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping, process_routing
@@ -22,6 +21,7 @@ from ..data import (
 )
 from ..data._container import _is_frame
 from ..utils._fit_state import restore_on_failure
+from ..utils.validation import refuse_metadata_without_routing
 from ..utils._sklearn_compat import (
     HasMethods,
     Interval,
@@ -298,7 +298,7 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
         -------
         self : EarlyFusion
         """
-        _refuse_metadata_without_routing(self, "fit", params)
+        refuse_metadata_without_routing(self, "fit", params)
         self.fit_transform(X, y, **params)
         return self
 
@@ -326,7 +326,7 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
         -------
         Xt : ndarray or sparse matrix of shape (n_samples, n_features_out)
         """
-        _refuse_metadata_without_routing(self, "fit_transform", params)
+        refuse_metadata_without_routing(self, "fit_transform", params)
         X = self._check_input(X, reset=True)
         if y is not None:
             check_n_targets(X, y, estimator=self)
@@ -375,7 +375,7 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
         Xt : ndarray or sparse matrix of shape (n_samples, n_features_out)
         """
         check_is_fitted(self)
-        _refuse_metadata_without_routing(self, "transform", params)
+        refuse_metadata_without_routing(self, "transform", params)
         X = self._check_input(X, reset=False)
         routed = process_routing(self, "transform", **params)
         modalities = {name: modality for name, _, modality in self.transformers_}
@@ -625,18 +625,6 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
             return [t for _, t, _ in self.transformers] + [self.remainder]
         except (TypeError, ValueError):
             return []
-
-
-def _refuse_metadata_without_routing(owner, method, params):
-    """Metadata need routing switched on, as in ColumnTransformer."""
-    if params and not get_config()["enable_metadata_routing"]:
-        raise ValueError(
-            f"Passing extra keyword arguments to {type(owner).__name__}.{method} is only "
-            "supported if enable_metadata_routing=True, which you can set using "
-            "`sklearn.set_config`; then request the metadata on the blocks' "
-            "transformers (StandardScaler().set_fit_request(sample_weight=True)). "
-            f"Extra parameters passed are: {sorted(params)}"
-        )
 
 
 def _block_method_mapping(transformer):

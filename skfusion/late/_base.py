@@ -9,7 +9,7 @@ from numbers import Integral
 import numpy as np
 from scipy import sparse
 from sklearn import get_config
-from sklearn.base import clone
+from sklearn.base import TransformerMixin, clone
 from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import check_cv
 from sklearn.utils import Bunch, get_tags
@@ -19,7 +19,7 @@ from sklearn.utils.metadata_routing import (
     process_routing,
 )
 from sklearn.utils.parallel import Parallel, delayed
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..data import (
     ModalityDict,
@@ -29,7 +29,13 @@ from ..data import (
     select_modality,
     take_rows,
 )
-from ..utils._sklearn_compat import HasMethods, _BaseComposition, _VisualBlock
+from ..utils._sklearn_compat import (
+    HasMethods,
+    _BaseComposition,
+    _check_feature_names_in,
+    _VisualBlock,
+)
+from ..utils.validation import refuse_metadata_without_routing
 from ._cache import MemberJobs, member_output, run_jobs
 
 __all__ = ["_BaseLateFusion"]
@@ -37,7 +43,7 @@ __all__ = ["_BaseLateFusion"]
 ALL_ROWS = slice(None)
 
 
-class _BaseLateFusion(_BaseComposition):
+class _BaseLateFusion(TransformerMixin, _BaseComposition):
     """Members as ``(name, estimator, modality)`` triples, fitted on their rows.
 
     Subclasses define the fusion: how members' outputs are read, the rules
@@ -45,7 +51,7 @@ class _BaseLateFusion(_BaseComposition):
     """
 
     _parameter_constraints = {
-        "estimators": [list],
+        "estimators": [list, tuple],
         "weights": ["array-like", None],
         "final_estimator": [None, HasMethods("fit")],
         "cv": ["cv_object"],
@@ -115,8 +121,12 @@ class _BaseLateFusion(_BaseComposition):
     # -- validation --------------------------------------------------------------
 
     def _validate_members(self):
-        """Check the triples and weights; return names, estimators, modalities."""
-        if not self.estimators:
+        """Check the triples and weights; return the names, estimators and
+        modalities of the members that are not ``"drop"``.
+
+        Also records them (``_members``) and their weights' positions.
+        """
+        if self.estimators is None or len(self.estimators) == 0:
             raise ValueError("estimators must be a non-empty list of (name, estimator, "
                              "modality) triples")
         for member in self.estimators:
@@ -125,13 +135,33 @@ class _BaseLateFusion(_BaseComposition):
                     f"each member must be a (name, estimator, modality) triple, got {member!r}"
                 )
         names, estimators, modalities = zip(*self.estimators)
+        for name in names:
+            if not isinstance(name, str):
+                raise ValueError(
+                    f"member names must be strings, got {name!r} of type "
+                    f"{type(name).__name__}; name each member as in "
+                    "[('image', estimator, 'image'), ...]"
+                )
         self._validate_names(names)
         for name, estimator in zip(names, estimators):
-            if not hasattr(estimator, "fit"):
+            if not _is_drop(estimator) and not hasattr(estimator, "fit"):
                 raise TypeError(f"member {name!r} is a {type(estimator).__name__}, "
-                                "which has no fit method")
+                                "which has no fit method; give an estimator or 'drop'")
         self._check_weights(names)
-        return list(names), list(estimators), list(modalities)
+        active = [i for i, estimator in enumerate(estimators) if not _is_drop(estimator)]
+        if not active:
+            raise ValueError("all members are 'drop'; at least one member must be an "
+                             "estimator")
+        self._members = [self.estimators[i] for i in active]
+        self._member_positions = np.asarray(active)
+        return ([names[i] for i in active], [estimators[i] for i in active],
+                [modalities[i] for i in active])
+
+    def _active_weights(self):
+        """The weights of the members that are not ``"drop"`` (None when not given)."""
+        if self.weights is None:
+            return None
+        return np.asarray(self.weights, dtype=float)[self._member_positions]
 
     def _check_weights(self, names):
         if self.weights is None:
@@ -195,7 +225,7 @@ class _BaseLateFusion(_BaseComposition):
         return X
 
     def _check_member_modalities(self, X):
-        for name, _, modality in self.estimators:
+        for name, _, modality in self._members:
             absent = [m for m in modality_names(modality) if m not in X]
             if absent:
                 raise ValueError(
@@ -205,7 +235,7 @@ class _BaseLateFusion(_BaseComposition):
 
     def _used_modalities(self, X):
         used = []
-        for _, _, modality in self.estimators:
+        for _, _, modality in self._members:
             names = modality_names(modality) if modality is not None else list(X.modalities)
             used += [m for m in names if m not in used]
         return used
@@ -217,10 +247,10 @@ class _BaseLateFusion(_BaseComposition):
         is present for every row: it handles missing values itself.
         """
         n_samples = X.shape[0]
-        present = np.ones((len(self.estimators), n_samples), dtype=bool)
+        present = np.ones((len(self._members), n_samples), dtype=bool)
         if isinstance(X, ModalityDict):
             missing = {}  # each modality's mask once, however many members read it
-            for i, (_, _, modality) in enumerate(self.estimators):
+            for i, (_, _, modality) in enumerate(self._members):
                 for name in modality_names(modality):
                     if name not in missing:
                         missing[name] = np.asarray(X.is_missing(name), dtype=bool)
@@ -240,10 +270,18 @@ class _BaseLateFusion(_BaseComposition):
     # -- metadata routing --------------------------------------------------------
 
     def _default_final_estimator(self):
+        fitted = getattr(self, "final_estimator_", None)
+        if fitted is not None:
+            return fitted
         return clone(self.final_estimator) if self.final_estimator is not None else None
 
     def get_metadata_routing(self):
-        """Route ``fit`` metadata to the members, the splitter and the final estimator.
+        """Route metadata as StackingClassifier does.
+
+        ``fit`` metadata go to the members' ``fit`` (not to ``"drop"``
+        members), to the splitter's ``split`` (``groups``) and to the final
+        estimator's ``fit``; ``predict`` metadata go to the final estimator's
+        ``predict``.
 
         Returns
         -------
@@ -251,16 +289,23 @@ class _BaseLateFusion(_BaseComposition):
         """
         router = MetadataRouter(owner=self)
         for name, estimator, _ in self.estimators:
-            router.add(**{name: estimator},
-                       method_mapping=MethodMapping().add(caller="fit", callee="fit"))
+            if not _is_drop(estimator):
+                router.add(**{name: estimator},
+                           method_mapping=MethodMapping().add(caller="fit", callee="fit"))
         router.add(splitter=check_cv(self.cv),
                    method_mapping=MethodMapping().add(caller="fit", callee="split"))
         router.add(final_estimator=self._default_final_estimator(),
-                   method_mapping=MethodMapping().add(caller="fit", callee="fit"))
+                   method_mapping=MethodMapping().add(caller="fit", callee="fit")
+                   .add(caller="predict", callee="predict"))
         return router
 
     def _route(self, names, sample_weight, fit_params):
-        """(per-member fit params, splitter params, final estimator fit params)."""
+        """(per-member fit params, splitter params, final estimator fit params).
+
+        Without metadata routing, ``sample_weight`` reaches every member and
+        the final estimator and ``groups`` the splitter; other metadata raise
+        scikit-learn's ValueError.
+        """
         if sample_weight is not None:
             fit_params = {**fit_params, "sample_weight": np.asarray(sample_weight)}
         if get_config()["enable_metadata_routing"]:
@@ -269,66 +314,86 @@ class _BaseLateFusion(_BaseComposition):
                     routed.final_estimator.fit)
         fit_params = dict(fit_params)
         split = {"groups": fit_params.pop("groups")} if "groups" in fit_params else {}
-        unexpected = sorted(set(fit_params) - {"sample_weight"})
-        if unexpected:
-            raise TypeError(
-                f"fit got metadata {unexpected}; without metadata routing only sample_weight "
-                "and groups are accepted: call sklearn.set_config(enable_metadata_routing="
-                "True) and request the metadata on the members"
-            )
+        refuse_metadata_without_routing(
+            self, "fit", {k: v for k, v in fit_params.items() if k != "sample_weight"})
         return {name: dict(fit_params) for name in names}, split, dict(fit_params)
+
+    def _predict_params(self, params):
+        """The final estimator's ``predict`` metadata (routed when routing is on)."""
+        if not params:
+            return {}
+        if self.fusion_ != "stacking":
+            raise ValueError(
+                f"predict got {sorted(params)}, which only the final estimator of "
+                f"fusion='stacking' takes; this {type(self).__name__} fuses by "
+                f"{self.fusion_!r}"
+            )
+        if get_config()["enable_metadata_routing"]:
+            return process_routing(self, "predict", **params).final_estimator.predict
+        return params
 
     # -- fitting the members -----------------------------------------------------
 
-    def _fit_members(self, X, y, present, member_params, split_params, need_oof):
-        """Fit every member on its rows and, if needed, get out-of-fold outputs.
+    def _folds(self, y, split_params):
+        """The (train, test) splits of the out-of-fold predictions."""
+        return list(self._splitter(y).split(np.zeros((len(y), 1)), y, **split_params))
 
-        Sets ``estimators_`` and ``named_estimators_``; returns a list with,
-        per member, a list of ``(test_rows, output, member_classes, method)``
-        per fold (empty lists when ``need_oof`` is False). The full fits and
-        the fold fits of all members run as one batch of joblib jobs.
+    def _fit_members(self, X, y, present, member_params, folds):
+        """Fit every member on its rows and, given ``folds``, get out-of-fold outputs.
+
+        Sets ``estimators_`` and ``named_estimators_`` (``"drop"`` for
+        dropped members, as in scikit-learn's ensembles); returns a list with,
+        per member, a list of ``(test_rows, outputs, member_classes)`` per fold,
+        ``outputs`` holding one array per method of ``_fold_methods`` (empty
+        lists when ``folds`` is None). The full fits and the fold fits of all
+        members run as one batch of joblib jobs.
         """
-        names = [name for name, _, _ in self.estimators]
-        jobs, owners = self._member_jobs(X, y, present, member_params, split_params, need_oof)
+        jobs, owners = self._member_jobs(X, y, present, member_params, folds)
         results = run_jobs(Parallel(n_jobs=self.n_jobs, verbose=self.verbose), delayed, jobs)
         self.estimators_ = [result for (_, test), result in zip(owners, results) if test is None]
-        self.named_estimators_ = Bunch(**dict(zip(names, self.estimators_)))
-        oof = [[] for _ in names]
+        fitted = iter(self.estimators_)
+        self.named_estimators_ = Bunch(**{
+            name: "drop" if _is_drop(estimator) else next(fitted)
+            for name, estimator, _ in self.estimators})
+        oof = [[] for _ in self._members]
         for (i, test), result in zip(owners, results):
             if test is not None:
                 oof[i].append((test, *result))
         return oof
 
-    def _member_jobs(self, X, y, present, member_params, split_params, need_oof):
+    def _member_jobs(self, X, y, present, member_params, folds):
         """The jobs, and for each the member index and held-out rows (None: full fit)."""
         factory, jobs, owners = MemberJobs(self.memory), [], []
-        parts = [select_modality(X, modality) for _, _, modality in self.estimators]
-        for i, (name, estimator, modality) in enumerate(self.estimators):
+        parts = [select_modality(X, modality) for _, _, modality in self._members]
+        for i, (name, estimator, modality) in enumerate(self._members):
             rows = np.flatnonzero(present[i])
             if len(rows) == 0:
                 raise ValueError(f"member {name!r} has no training row with its modalities")
             jobs.append(_naming_job(X, modality,
                                     factory.fit(estimator, parts[i], y, rows, member_params[name])))
             owners.append((i, None))
-        if not need_oof:
+        if folds is None:
             return jobs, owners
-        folds = list(self._splitter(y).split(np.zeros((len(y), 1)), y, **split_params))
-        for i, (name, estimator, modality) in enumerate(self.estimators):
+        for i, (name, estimator, modality) in enumerate(self._members):
             for train, test in folds:
                 train, test = train[present[i, train]], test[present[i, test]]
                 if len(test) and len(train):
                     job = factory.fold(estimator, parts[i], y, train, test,
-                                       member_params[name], self._oof_method)
+                                       member_params[name], self._fold_methods(i))
                     jobs.append(_naming_job(X, modality, job))
                     owners.append((i, test))
         return jobs, owners
+
+    def _fold_methods(self, i):
+        """The methods whose out-of-fold outputs member ``i`` gives."""
+        return ("predict",)
 
     def _member_output(self, i, method, X, rows):
         """Fitted member ``i``'s ``method`` on ``rows`` of X (cached with ``memory``).
 
         Its errors name the member's modality (a member only knows "X").
         """
-        modality = self.estimators[i][2]
+        modality = self._members[i][2]
         with naming_modality(modality if isinstance(X, ModalityDict) else None):
             return member_output(self.memory, self.estimators_[i], method,
                                  member_rows(X, modality, rows))
@@ -343,10 +408,15 @@ class _BaseLateFusion(_BaseComposition):
     # -- stacking inputs -----------------------------------------------------------
 
     def _passthrough_features(self, X):
-        """The features passed to the final estimator beside the members' outputs."""
+        """The features passed to the final estimator beside the members' outputs.
+
+        A sparse X stays sparse (CSR), as in StackingClassifier.
+        """
         if self.passthrough is False:
             return None
         if not isinstance(X, ModalityDict):
+            if sparse.issparse(X):
+                return sparse.csr_matrix(X)
             return np.asarray(X, dtype=float).reshape(X.shape[0], -1)
         names = list(X.modalities) if self.passthrough is True else modality_names(
             self.passthrough)
@@ -398,14 +468,77 @@ class _BaseLateFusion(_BaseComposition):
                 return name, rows, "lacks it" if nan[rows[0]].all() else "has NaN values in it"
         return None
 
+    def _passthrough_names(self, X_names):
+        """Feature names of the passthrough features (``X_names``: the input's)."""
+        if self.passthrough is False:
+            return []
+        if not self.modalities_:
+            return list(X_names)
+        names = (self._passthrough_modalities if self.passthrough is True
+                 else modality_names(self.passthrough))
+        widths = self._passthrough_widths
+        return [f"{name}{j}" if widths[name] > 1 else name
+                for name in names if name in widths for j in range(widths[name])]
+
+    def _record_passthrough(self, X):
+        """Remember the passthrough modalities' widths (for feature names)."""
+        self._passthrough_modalities, self._passthrough_widths = [], {}
+        if self.passthrough is False or not isinstance(X, ModalityDict):
+            return
+        names = list(X.modalities) if self.passthrough is True else modality_names(
+            self.passthrough)
+        for name in names:
+            value = X[name]
+            if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+                self._passthrough_modalities.append(name)
+                self._passthrough_widths[name] = int(np.prod(value.shape[1:], dtype=int))
+
     def _stack(self, member_features, X):
         extra = self._passthrough_features(X)
-        return member_features if extra is None else np.hstack([member_features, extra])
+        if extra is None:
+            return member_features
+        if sparse.issparse(extra):
+            return sparse.hstack([sparse.csr_matrix(member_features), extra], format="csr")
+        return np.hstack([member_features, extra])
+
+    def _input_feature_names(self, input_features):
+        """The input's feature names for get_feature_names_out (2-D X only)."""
+        if self.modalities_ or self.passthrough is False:
+            return []
+        return list(_check_feature_names_in(self, input_features))
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the columns of ``transform``, as scikit-learn's ensembles name them.
+
+        ``<class>_<member>`` for a one-column member output,
+        ``<class>_<member><i>`` otherwise (``<class>`` is the lowercased class
+        name); with stacking, then the passthrough features: the input's
+        feature names, or ``<modality><j>`` for a ModalityDict.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            The input's feature names, used only for a passthrough of a 2-D X.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+        """
+        check_is_fitted(self)
+        prefix = type(self).__name__.lower()
+        names = []
+        for (name, _, _), width in zip(self._members, self._output_widths()):
+            names += ([f"{prefix}_{name}"] if width == 1
+                      else [f"{prefix}_{name}{k}" for k in range(width)])
+        if self.fusion_ == "stacking":
+            names += self._passthrough_names(self._input_feature_names(input_features))
+        return np.asarray(names, dtype=object)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         try:
-            members = [get_tags(estimator) for _, estimator, _ in self.estimators]
+            members = [get_tags(estimator) for _, estimator, _ in self.estimators
+                       if not _is_drop(estimator)]
         except (AttributeError, TypeError, ValueError):
             return tags
         tags.input_tags.sparse = all(t.input_tags.sparse for t in members)
@@ -425,6 +558,10 @@ class _BaseLateFusion(_BaseComposition):
         final_block = _VisualBlock("parallel", [final], names=["final_estimator"],
                                    dash_wrapped=False)
         return _VisualBlock("serial", (members, final_block), dash_wrapped=False)
+
+
+def _is_drop(estimator):
+    return isinstance(estimator, str) and estimator == "drop"
 
 
 def member_rows(X, modality, rows):

@@ -34,8 +34,13 @@ __all__ = ["MemberJobs", "member_output", "run_jobs"]
 
 
 def fit_member(estimator, X, y, fit_params):
-    """Fit a member on its rows; returns the fitted estimator."""
-    return estimator.fit(X, y, **fit_params)
+    """Fit a member on its rows; returns the fitted estimator.
+
+    The estimator itself is returned, not what its ``fit`` returns (which
+    may be None), as scikit-learn's ensembles do.
+    """
+    estimator.fit(X, y, **fit_params)
+    return estimator
 
 
 def call_stored(cached, *args):
@@ -58,19 +63,15 @@ def call_stored(cached, *args):
         return cached.call_and_shelve(*args).get()
 
 
-def fit_predict_fold(estimator, X_train, y_train, X_test, fit_params, method):
+def fit_predict_fold(estimator, X_train, y_train, X_test, fit_params, methods):
     """Fit a member on one fold's training rows and predict the held-out rows.
 
-    Returns ``(output, classes)`` where ``classes`` is the member's
-    ``classes_`` (None for a regressor).
+    Returns ``(outputs, classes)``: one output per method of ``methods``, and
+    the member's ``classes_`` (None for a regressor).
     """
-    fitted = estimator.fit(X_train, y_train, **fit_params)
-    if method == "auto":
-        from ._calibration import output_method
-
-        method = output_method(fitted)
-    output = getattr(fitted, method)(X_test)
-    return output, getattr(fitted, "classes_", None), method
+    estimator.fit(X_train, y_train, **fit_params)
+    outputs = tuple(getattr(estimator, method)(X_test) for method in methods)
+    return outputs, getattr(estimator, "classes_", None)
 
 
 class MemberJobs:
@@ -94,11 +95,11 @@ class MemberJobs:
             X, y = take_rows(X, rows), y[rows]
         return call_stored, (self._fit, clone(estimator), X, y, fit_params)
 
-    def fold(self, estimator, X, y, train, test, fit_params, method):
-        """Arguments for fitting on ``train`` and predicting ``test``."""
+    def fold(self, estimator, X, y, train, test, fit_params, methods):
+        """Arguments for fitting on ``train`` and calling ``methods`` on ``test``."""
         return call_stored, (self._fold, clone(estimator), take_rows(X, train), y[train],
                             take_rows(X, test), rows_of_params(fit_params, train, len(y)),
-                            method)
+                            tuple(methods))
 
 
 def predict_member(member, method, X):

@@ -20,18 +20,9 @@ from scipy.special import softmax
 
 from ._rules import EPS
 
-__all__ = ["output_method", "aligned_logits", "aligned_proba", "fit_temperature",
-           "logits_to_proba"]
+__all__ = ["aligned_logits", "aligned_proba", "fit_temperature", "logits_to_proba"]
 
 LOG_EPS = float(np.log(EPS))
-
-
-def output_method(estimator):
-    """The method whose output a classifier member contributes."""
-    for method in ("predict_proba", "decision_function", "predict"):
-        if hasattr(estimator, method):
-            return method
-    raise TypeError(f"member {type(estimator).__name__} has no predict method")
 
 
 def aligned_logits(output, method, member_classes, n_classes, raw_classes=None):

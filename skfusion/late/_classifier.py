@@ -1,9 +1,10 @@
 """LateFusionClassifier: one classifier per modality, their probabilities fused."""
 
 import numpy as np
-from sklearn.base import ClassifierMixin, clone
+from sklearn.base import ClassifierMixin, clone, is_regressor
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import Bunch
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
@@ -12,16 +13,12 @@ from ..data._container import rows_of_params
 from ..utils._sklearn_compat import StrOptions, _fit_context
 from ..utils._fit_state import restore_on_failure
 from ._base import _BaseLateFusion, present_rows
-from ._calibration import (
-    aligned_logits,
-    aligned_proba,
-    fit_temperature,
-    logits_to_proba,
-    output_method,
-)
+from ._calibration import aligned_logits, aligned_proba, fit_temperature, logits_to_proba
 from ._rules import CLASSIFIER_RULES, fuse_probas, learn_weights, vote
 
 __all__ = ["LateFusionClassifier"]
+
+STACK_METHODS = ("auto", "predict_proba", "decision_function", "predict")
 
 
 def _can_predict_proba(self):
@@ -49,19 +46,17 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
 
     Parameters
     ----------
-    estimators : list of (str, estimator, modality) triples
+    estimators : list or tuple of (str, estimator, modality) triples
         The members. ``modality`` is a modality name, a list of names (the
         member gets a ModalityDict, e.g. an EarlyFusion pipeline), columns
         of a DataFrame or 2-D array, or ``None`` for all of X. A member may be
-        any classifier, a Pipeline, a skorch net, or a prefit
+        any classifier, a Pipeline, a skorch net, a prefit
         ``sklearn.frozen.FrozenEstimator`` (never refitted; its out-of-fold
-        outputs are its predictions on the training rows). Members are fitted
-        on integer-encoded labels, except prefit ones.
-
-        What a member contributes: ``predict_proba`` if it has it; else the
-        softmax of its ``decision_function`` (the sigmoid for a binary
-        member), which is not a calibrated probability (use
-        ``calibration="temperature"``); else a one-hot vote from ``predict``.
+        outputs are its predictions on the training rows), or ``"drop"`` to
+        leave it out (``set_params(audio="drop")``, as in StackingClassifier).
+        Members are fitted on integer-encoded labels, except prefit ones. A
+        regressor member is read by ``fusion="stacking"`` only (its
+        predictions are a stacking feature, as in StackingClassifier).
     fusion : {"mean", "weighted", "product", "max", "min", "median", "vote", \
 "stacking"}, default="mean"
         - ``"mean"``: weighted mean of the probabilities (soft vote).
@@ -72,16 +67,28 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
           pooling); probabilities are clipped at 1e-12 first.
         - ``"max"``, ``"min"``, ``"median"``: class-wise over the members
           present, renormalised (weights ignored).
-        - ``"vote"``: weighted hard majority; ties go to the class with the
-          higher mean probability. No ``predict_proba``.
+        - ``"vote"``: weighted hard majority of the members' ``predict``, as
+          ``VotingClassifier(voting="hard")``: a tie goes to the lowest class
+          (in the order of ``classes_``). No ``predict_proba``.
         - ``"stacking"``: ``final_estimator`` fitted on the members'
-          out-of-fold probabilities (the first column dropped when binary),
-          as StackingClassifier does.
+          out-of-fold outputs (see ``stack_method``), as StackingClassifier
+          does.
     weights : array-like of shape (n_members,), default=None
         Member weights for ``"mean"``, ``"weighted"``, ``"product"`` and
-        ``"vote"``; ``None`` is equal weights (learned for ``"weighted"``).
+        ``"vote"``, one per member (those of ``"drop"`` members are
+        ignored); ``None`` is equal weights (learned for ``"weighted"``).
     final_estimator : classifier, default=None
         The stacking classifier; ``None`` is ``LogisticRegression()``.
+    stack_method : {"auto", "predict_proba", "decision_function", "predict"}, \
+default="auto"
+        The method each member contributes with, as in StackingClassifier:
+        ``"auto"`` tries ``predict_proba``, then ``decision_function``, then
+        ``predict``. Stacking reads the outputs as StackingClassifier stacks
+        them (probabilities with the first column dropped when binary, decision
+        values, or the predicted class index). The other rules read class
+        probabilities: those of ``predict_proba``, the softmax of
+        ``decision_function`` (the sigmoid when binary; not calibrated: see
+        ``calibration``), or a one-hot vote from ``predict``.
     calibration : {None, "temperature"}, default=None
         ``"temperature"`` fits one temperature per member on its out-of-fold
         logits (log-probabilities or decision values) and divides the logits
@@ -94,8 +101,9 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
     passthrough : bool, str or list of str, default=False
         For stacking, also give the final estimator these modalities
         (numeric, flattened); ``True`` is every numeric modality (or all of
-        a plain array X). Rows missing such a modality pass NaN, which the
-        final estimator must accept (an error names the modality otherwise).
+        a plain array X, kept sparse when X is). Rows missing such a modality
+        pass NaN, which the final estimator must accept (an error names the
+        modality otherwise).
     memory : str, joblib.Memory or None, default=None
         Cache of the members' fits and out-of-fold predictions, keyed on the
         member's parameters and its training rows, and of the fitted members'
@@ -112,11 +120,11 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
     Attributes
     ----------
     estimators_ : list of estimators
-        The fitted members, in order. As in StackingClassifier, they are
-        fitted on the labels' indices into ``classes_`` (prefit members
-        keep their own labels).
+        The fitted members, in order, without the ``"drop"`` ones. As in
+        StackingClassifier, they are fitted on the labels' indices into
+        ``classes_`` (prefit members keep their own labels).
     named_estimators_ : Bunch
-        The fitted members by name.
+        The fitted members by name (``"drop"`` for dropped ones).
     classes_ : ndarray of shape (n_classes,)
         The class labels.
     class_prior_ : ndarray of shape (n_classes,)
@@ -128,13 +136,15 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
     fusion_ : str
         The rule in use.
     weights_ : ndarray of shape (n_members,)
-        The member weights, summing to one.
+        The weights of the members that are not ``"drop"``, summing to one.
     final_estimator_ : estimator or None
         The fitted stacking classifier (None for other rules).
     temperatures_ : ndarray of shape (n_members,)
         Each member's temperature (ones without calibration).
     output_methods_ : list of str
-        The method each member contributes with.
+        The method each member (not ``"drop"``) contributes with.
+    stack_method_ : list of str
+        The same, under StackingClassifier's name.
     member_scores_ : dict or None
         Each member's out-of-fold accuracy on its rows, when out-of-fold
         predictions were computed, else None.
@@ -195,17 +205,18 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
     _parameter_constraints = {
         **_BaseLateFusion._parameter_constraints,
         "fusion": [StrOptions(set(CLASSIFIER_RULES))],
+        "stack_method": [StrOptions(set(STACK_METHODS))],
         "calibration": [None, StrOptions({"temperature"})],
     }
     _estimator_type_is_classifier = True
-    _oof_method = "auto"
 
     def __init__(self, estimators, *, fusion="mean", weights=None, final_estimator=None,
-                 calibration=None, cv=5, passthrough=False, memory=None, n_jobs=None,
-                 verbose=0):
+                 stack_method="auto", calibration=None, cv=5, passthrough=False,
+                 memory=None, n_jobs=None, verbose=0):
         super().__init__(estimators, fusion=fusion, weights=weights,
                          final_estimator=final_estimator, cv=cv, passthrough=passthrough,
                          memory=memory, n_jobs=n_jobs, verbose=verbose)
+        self.stack_method = stack_method
         self.calibration = calibration
 
     @restore_on_failure
@@ -215,7 +226,7 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
 
         Parameters
         ----------
-        X : ModalityDict, DataFrame or array-like
+        X : ModalityDict, DataFrame, array-like or sparse matrix
             The multimodal input.
         y : array-like of shape (n_samples,)
             Class labels (strings or integers).
@@ -225,24 +236,35 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
         **fit_params : dict
             With metadata routing enabled, metadata for the members, the
             splitter (``groups``) and the final estimator. Without it, only
-            ``groups`` (for ``cv``).
+            ``groups`` (for ``cv``); other metadata raise a ValueError, as in
+            scikit-learn.
 
         Returns
         -------
         self : LateFusionClassifier
         """
-        fitted = self._fit_members_and_oof(X, y, sample_weight, fit_params,
-                                           self._needs_oof(self.fusion))
-        self._fit_fusion(self.fusion, *fitted)
+        state = self._fit_members_and_oof(X, y, sample_weight, fit_params, [self.fusion])
+        self._fit_fusion(self.fusion, state)
         return self
 
     def _needs_oof(self, rule):
         return (rule == "stacking" or self.calibration is not None
                 or (rule == "weighted" and self.weights is None))
 
-    def _fit_members_and_oof(self, X, y, sample_weight, fit_params, need_oof):
-        """Fit the members; return what the fusion is fitted on."""
-        names, _, _ = self._validate_members()
+    def _fit_members_and_oof(self, X, y, sample_weight, fit_params, rules):
+        """Fit the members (and their out-of-fold outputs if ``rules`` need them).
+
+        Returns a Bunch with what the fusion is fitted on: ``X``, ``y``
+        (class indices), ``sample_weight``, ``final_params``, ``folds`` and,
+        with out-of-fold outputs, ``probas``, ``present``, ``features`` (the
+        stacking features) and ``votes`` (members' predicted class indices,
+        when ``"vote"`` is among ``rules``).
+        """
+        names, estimators, _ = self._validate_members()
+        self.output_methods_ = [self._resolve_method(name, estimator)
+                                for name, estimator in zip(names, estimators)]
+        self.stack_method_ = list(self.output_methods_)
+        self._check_regressor_members(names, estimators, rules)
         if sample_weight is not None:
             sample_weight = np.asarray(sample_weight, dtype=float)
         X = self._check_input(X, y, reset=True)
@@ -250,23 +272,74 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
         member_params, split_params, final_params = self._route(names, sample_weight,
                                                                 fit_params)
         present = self._presence(X)
-        oof = self._fit_members(X, y, present, member_params, split_params, need_oof)
-        self.output_methods_ = [output_method(member) for member in self.estimators_]
+        need_oof = any(self._needs_oof(rule) for rule in rules)
+        self._oof_votes = need_oof and "vote" in rules
+        folds = self._folds(y, split_params) if need_oof else None
+        oof = self._fit_members(X, y, present, member_params, folds)
+        self._record_passthrough(X)
         self.temperatures_ = np.ones(len(names))
         self.member_scores_ = None
+        state = Bunch(X=X, y=y, sample_weight=sample_weight, final_params=final_params,
+                      folds=folds)
         if not need_oof:
-            return X, y, None, None, sample_weight, final_params
-        logits, oof_present = self._oof_logits(oof, len(y))
+            return state
+        logits, values, votes, oof_present = self._oof_outputs(oof, len(y))
         if self.calibration == "temperature":
             self._fit_temperatures(logits, oof_present, y, sample_weight)
         probas = np.stack([logits_to_proba(logits[i], t)
                            for i, t in enumerate(self.temperatures_)])
         self.member_scores_ = {
-            name: float(np.mean(probas[i, oof_present[i]].argmax(axis=1)
-                                == y[oof_present[i]]))
+            name: (float(np.mean(probas[i, oof_present[i]].argmax(axis=1)
+                                 == y[oof_present[i]]))
+                   if not self._is_regressor_member(i) else float("nan"))
             for i, name in enumerate(names)
         }
-        return X, y, probas, oof_present, sample_weight, final_params
+        self._stack_fill = self._fit_stack_fill(logits, values, oof_present)
+        state.update(probas=probas, present=oof_present, votes=votes,
+                     features=self._stack(self._stack_features(logits, values, oof_present),
+                                          X))
+        return state
+
+    def _resolve_method(self, name, estimator):
+        """The method a member contributes with, as StackingClassifier resolves it."""
+        if is_regressor(estimator):
+            if self.stack_method not in ("auto", "predict"):
+                raise ValueError(
+                    f"Underlying estimator {name} does not implement the method "
+                    f"{self.stack_method}: it is a regressor, which contributes its "
+                    "predictions (stack_method='predict' or 'auto')"
+                )
+            return "predict"
+        candidates = (["predict_proba", "decision_function", "predict"]
+                      if self.stack_method == "auto" else [self.stack_method])
+        for method in candidates:
+            if hasattr(estimator, method):
+                return method
+        raise ValueError(
+            f"Underlying estimator {name} does not implement the method {self.stack_method}."
+        )
+
+    def _check_regressor_members(self, names, estimators, rules):
+        """A regressor member has no class probabilities: only stacking reads it."""
+        regressors = [name for name, estimator in zip(names, estimators)
+                      if is_regressor(estimator)]
+        others = [rule for rule in rules if rule != "stacking"]
+        if regressors and others:
+            raise ValueError(
+                f"member {regressors[0]!r} is a regressor: it has no class probabilities "
+                f"or votes for fusion={others[0]!r}; a regressor member can only be fused "
+                "by fusion='stacking', whose final estimator reads its predictions (as "
+                "StackingClassifier does)"
+            )
+
+    def _is_regressor_member(self, i):
+        return is_regressor(self._members[i][1])
+
+    def _fold_methods(self, i):
+        method = self.output_methods_[i]
+        if self._oof_votes and method != "predict":
+            return (method, "predict")
+        return (method,)
 
     def _encode_labels(self, y):
         y = column_or_1d(y, warn=True)
@@ -278,76 +351,156 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
 
     def _class_index(self, i, member_classes):
         """A member's classes as indices into ``classes_``."""
-        if not self._is_prefit(self.estimators[i][1]):
+        if not self._is_prefit(self._members[i][1]):
             return np.asarray(member_classes, dtype=int)
         index = np.searchsorted(self.classes_, member_classes)
         index = np.clip(index, 0, len(self.classes_) - 1)
         if not np.array_equal(self.classes_[index], member_classes):
             raise ValueError(
-                f"prefit member {self.estimators[i][0]!r} knows classes {member_classes}, "
+                f"prefit member {self._members[i][0]!r} knows classes {member_classes}, "
                 f"not all among the training labels {self.classes_}"
             )
         return index
 
-    def _oof_logits(self, oof, n_samples):
-        n_classes = len(self.classes_)
-        logits = np.zeros((len(oof), n_samples, n_classes))
-        present = np.zeros((len(oof), n_samples), dtype=bool)
+    def _codes(self, i, labels, member_classes):
+        """A member's predicted labels as indices into ``classes_``."""
+        positions = np.searchsorted(member_classes, labels)
+        return self._class_index(i, member_classes)[positions]
+
+    def _read_output(self, i, method, output, member_classes, rows, logits, values):
+        """Store member ``i``'s ``method`` output on ``rows`` as logits and values."""
+        if self._is_regressor_member(i):
+            values[i, rows] = np.asarray(output, dtype=float).reshape(-1)
+            return
+        if method == "predict":
+            values[i, rows] = self._codes(i, output, member_classes)
+        logits[i, rows] = aligned_logits(output, method,
+                                         self._class_index(i, member_classes),
+                                         len(self.classes_), raw_classes=member_classes)
+
+    def _oof_outputs(self, oof, n_samples):
+        """Out-of-fold logits, predict values, votes and presence, per member."""
+        n_members, n_classes = len(oof), len(self.classes_)
+        logits = np.zeros((n_members, n_samples, n_classes))
+        values = np.zeros((n_members, n_samples))
+        votes = np.zeros((n_members, n_samples), dtype=int) if self._oof_votes else None
+        present = np.zeros((n_members, n_samples), dtype=bool)
         for i, folds in enumerate(oof):
-            for test, output, classes, method in folds:
-                logits[i, test] = aligned_logits(output, method, self._class_index(i, classes),
-                                                 n_classes, raw_classes=classes)
+            methods = self._fold_methods(i)
+            for test, outputs, classes in folds:
+                self._read_output(i, methods[0], outputs[0], classes, test, logits, values)
+                if votes is not None:
+                    votes[i, test] = self._codes(i, outputs[-1], classes)
                 present[i, test] = True
-        return logits, present
+        return logits, values, votes, present
 
     def _fit_temperatures(self, logits, present, y, sample_weight):
         for i in range(len(logits)):
+            if self._is_regressor_member(i):
+                continue
             rows = present[i]
             weight = None if sample_weight is None else np.asarray(sample_weight)[rows]
             self.temperatures_[i] = fit_temperature(logits[i, rows], y[rows], weight)
 
-    def _fit_fusion(self, rule, X, y, probas, present, sample_weight, final_params):
-        """Fit what the rule needs on out-of-fold probabilities (weights, stacker)."""
+    # -- stacking features -------------------------------------------------------
+
+    def _member_block(self, i, logits, values):
+        """Member ``i``'s stacking features, as StackingClassifier stacks them.
+
+        Probabilities (the first column dropped when binary), decision values
+        (one column when binary) or predictions (one column), after the
+        member's temperature.
+        """
+        method = self.output_methods_[i]
+        if method == "predict":
+            return values[i][:, None]
+        scaled = logits[i] / self.temperatures_[i]
+        binary = len(self.classes_) == 2
+        if method == "predict_proba":
+            proba = logits_to_proba(scaled)
+            return proba[:, 1:] if binary else proba
+        return scaled[:, 1:] - scaled[:, :1] if binary else scaled
+
+    def _fit_stack_fill(self, logits, values, present):
+        """What an absent member's stacking features are: the class prior for
+        probabilities, else the mean of its out-of-fold features."""
+        fills = []
+        for i, method in enumerate(self.output_methods_):
+            if method == "predict_proba":
+                prior = self.class_prior_
+                fills.append(prior[1:] if len(prior) == 2 else prior)
+                continue
+            block = self._member_block(i, logits, values)[present[i]]
+            fills.append(block.mean(axis=0) if len(block) else np.zeros(block.shape[1]))
+        return fills
+
+    def _stack_features(self, logits, values, present):
+        """The members' stacking features, absent members filled."""
+        blocks = [np.where(present[i][:, None], self._member_block(i, logits, values),
+                           self._stack_fill[i])
+                  for i in range(len(self._members))]
+        return np.hstack(blocks)
+
+    # -- fitting the fusion ------------------------------------------------------
+
+    def _fit_fusion(self, rule, state):
+        """Fit what the rule needs on out-of-fold outputs (weights, stacker)."""
         self.fusion_ = rule
-        n_members = len(self.estimators)
-        if rule == "weighted" and self.weights is None:
-            self.weights_ = learn_weights(probas, present, y, sample_weight=sample_weight)
-        elif self.weights is not None:
-            weights = np.asarray(self.weights, dtype=float)
+        n_members = len(self._members)
+        weights = self._active_weights()
+        if rule == "weighted" and weights is None:
+            self.weights_ = learn_weights(state.probas, state.present, state.y,
+                                          sample_weight=state.sample_weight)
+        elif weights is not None:
             self.weights_ = weights / weights.sum()
         else:
             self.weights_ = np.full(n_members, 1.0 / n_members)
         self.final_estimator_ = None
         if rule == "stacking":
-            self.final_estimator_ = self._fit_final_estimator(X, y, probas, present,
-                                                              final_params)
+            self.final_estimator_ = self._fit_final_estimator(state)
 
-    def _fit_final_estimator(self, X, y, probas, present, final_params):
+    def _fit_final_estimator(self, state, rows=None):
+        """Fit a clone of the final estimator on the stacking features of ``rows``
+        (default: the rows where a member is present)."""
         final = clone(self.final_estimator if self.final_estimator is not None
                       else LogisticRegression())
-        rows = np.flatnonzero(present.any(axis=0))
-        features = self._stack(self._member_features(probas, present), X)
-        with self._naming_passthrough_nan(X, final):
-            return final.fit(features[rows], y[rows],
-                             **rows_of_params(final_params, rows, len(y)))
-
-    def _member_features(self, probas, present):
-        """Stacking features: absent members replaced by the class prior."""
-        filled = np.where(present[:, :, None], probas, self.class_prior_)
-        if filled.shape[2] == 2:
-            filled = filled[:, :, 1:]
-        return filled.transpose(1, 0, 2).reshape(filled.shape[1], -1)
+        if rows is None:
+            rows = np.flatnonzero(state.present.any(axis=0))
+        with self._naming_passthrough_nan(state.X, final):
+            return final.fit(state.features[rows], state.y[rows],
+                             **rows_of_params(state.final_params, rows, len(state.y)))
 
     # -- prediction ------------------------------------------------------------------
 
-    def _member_probas(self, X):
-        """Members' probabilities (n_members, n_samples, n_classes) and presence."""
+    def _member_outputs(self, X, methods=None):
+        """Members' logits, predict values and presence on X.
+
+        Returns ``(X, logits, values, present)``; ``logits`` has shape
+        (n_members, n_samples, n_classes), ``values`` (n_members, n_samples).
+        """
         X = self._check_input(X, reset=False)
         present = self._presence(X)
-        names = [name for name, _, _ in self.estimators]
-        self._check_coverage(present, names, "to predict")
+        self._check_coverage(present, [name for name, _, _ in self._members], "to predict")
+        methods = self.output_methods_ if methods is None else methods
+        n_members, n_samples = present.shape
+        logits = np.zeros((n_members, n_samples, len(self.classes_)))
+        values = np.zeros((n_members, n_samples))
+        for i, (member, method) in enumerate(zip(self.estimators_, methods)):
+            if present[i].any():
+                rows = present_rows(present[i])
+                output = self._member_output(i, method, X, rows)
+                self._read_output(i, method, output, getattr(member, "classes_", None),
+                                  rows, logits, values)
+        return X, logits, values, present
+
+    def _member_probas(self, X):
+        """Members' probabilities (n_members, n_samples, n_classes) and presence,
+        read straight from their outputs (see ``aligned_proba``)."""
+        X = self._check_input(X, reset=False)
+        present = self._presence(X)
+        self._check_coverage(present, [name for name, _, _ in self._members], "to predict")
         n_classes = len(self.classes_)
-        shape = (len(names), X.shape[0], n_classes)
+        shape = (len(self._members), X.shape[0], n_classes)
         # absent members' rows are never read by the rules; defined all the same
         probas = np.empty(shape) if present.all() else np.full(shape, 1.0 / n_classes)
         for i, (member, method) in enumerate(zip(self.estimators_, self.output_methods_)):
@@ -360,8 +513,15 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
                                             raw_classes=member.classes_)
         return X, probas, present
 
-    def _final_features(self, X, probas, present):
-        return self._stack(self._member_features(probas, present), X)
+    def _member_votes(self, X):
+        """Members' predicted class indices (n_members, n_samples) and presence."""
+        _, _, values, present = self._member_outputs(X, ["predict"] * len(self._members))
+        return values.astype(int), present
+
+    def _final_features(self, X):
+        """The checked X and the final estimator's input on it."""
+        X, logits, values, present = self._member_outputs(X)
+        return X, self._stack(self._stack_features(logits, values, present), X)
 
     @available_if(_can_predict_proba)
     def predict_proba(self, X):
@@ -369,7 +529,7 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
 
         Parameters
         ----------
-        X : ModalityDict, DataFrame or array-like
+        X : ModalityDict, DataFrame, array-like or sparse matrix
             Samples; a sample may lack some modalities.
 
         Returns
@@ -377,35 +537,88 @@ class LateFusionClassifier(ClassifierMixin, _BaseLateFusion):
         proba : ndarray of shape (n_samples, n_classes)
         """
         check_is_fitted(self)
-        X, probas, present = self._member_probas(X)
         if self.fusion_ != "stacking":
+            _, probas, present = self._member_probas(X)
             return fuse_probas(self.fusion_, probas, present, self.weights_)
         final = self.final_estimator_
-        out = np.zeros((probas.shape[1], len(self.classes_)))
+        X, features = self._final_features(X)
+        out = np.zeros((features.shape[0], len(self.classes_)))
         with self._naming_passthrough_nan(X, final):
-            out[:, final.classes_.astype(int)] = final.predict_proba(
-                self._final_features(X, probas, present))
+            out[:, final.classes_.astype(int)] = final.predict_proba(features)
         return out
 
-    def predict(self, X):
+    def predict(self, X, **predict_params):
         """Predicted class labels.
 
         Parameters
         ----------
-        X : ModalityDict, DataFrame or array-like
+        X : ModalityDict, DataFrame, array-like or sparse matrix
             Samples; a sample may lack some modalities.
+        **predict_params : dict
+            For ``fusion="stacking"``, passed to the final estimator's
+            ``predict`` (routed to it when metadata routing is enabled), as
+            in StackingClassifier.
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
+        predict_params = self._predict_params(predict_params)
         if self.fusion_ == "vote":
-            _, probas, present = self._member_probas(X)
-            return self.classes_[vote(probas, present, self.weights_)]
+            votes, present = self._member_votes(X)
+            return self.classes_[vote(votes, present, self.weights_, len(self.classes_))]
         if self.fusion_ == "stacking":
-            X, probas, present = self._member_probas(X)
+            X, features = self._final_features(X)
             with self._naming_passthrough_nan(X, self.final_estimator_):
-                codes = self.final_estimator_.predict(self._final_features(X, probas, present))
+                codes = self.final_estimator_.predict(features, **predict_params)
             return self.classes_[np.asarray(codes, dtype=int)]
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    def transform(self, X):
+        """The members' outputs that the fusion reads, as scikit-learn's ensembles
+        return them.
+
+        - ``fusion="stacking"``: the final estimator's input, as
+          ``StackingClassifier.transform``: per member, its probabilities
+          (the first column dropped when binary), decision values or
+          predicted class index, according to ``stack_method``, then the
+          passthrough features;
+        - ``fusion="vote"``: each member's predicted class index, as
+          ``VotingClassifier(voting="hard").transform``;
+        - other rules: each member's probabilities over ``classes_`` (after
+          its temperature), as ``VotingClassifier(voting="soft").transform``.
+
+        An absent member (a sample lacking its modalities) gives what stacking
+        gives it (the class prior, or its mean out-of-fold features), the
+        class prior, or the most frequent class.
+
+        Parameters
+        ----------
+        X : ModalityDict, DataFrame, array-like or sparse matrix
+            Samples; a sample may lack some modalities.
+
+        Returns
+        -------
+        Xt : ndarray or sparse matrix of shape (n_samples, n_features_out)
+            Sparse when stacking passes a sparse X through.
+        """
+        check_is_fitted(self)
+        if self.fusion_ == "stacking":
+            return self._final_features(X)[1]
+        if self.fusion_ == "vote":
+            votes, present = self._member_votes(X)
+            return np.where(present, votes, np.argmax(self.class_prior_)).T
+        _, probas, present = self._member_probas(X)
+        probas = np.where(present[:, :, None], probas, self.class_prior_)
+        return probas.transpose(1, 0, 2).reshape(probas.shape[1], -1)
+
+    def _output_widths(self):
+        """The number of :meth:`transform` columns of each member."""
+        n_classes = len(self.classes_)
+        if self.fusion_ == "vote":
+            return [1] * len(self._members)
+        if self.fusion_ != "stacking":
+            return [n_classes] * len(self._members)
+        return [1 if method == "predict" or n_classes == 2 else n_classes
+                for method in self.output_methods_]

@@ -1,21 +1,16 @@
 """LateFusionClassifierCV: every fusion rule scored on one set of out-of-fold predictions."""
 
 import numpy as np
-from sklearn.base import clone
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import accuracy_score, log_loss
-from sklearn.model_selection import StratifiedKFold
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.metrics import check_scoring
+from sklearn.utils.metaestimators import available_if
 
-from ..utils._sklearn_compat import StrOptions, _fit_context
+from ..utils._sklearn_compat import _fit_context
 from ..utils._fit_state import restore_on_failure
 from ._classifier import LateFusionClassifier
 from ._rules import CLASSIFIER_RULES, fuse_probas, learn_weights, vote
 
 __all__ = ["LateFusionClassifierCV"]
-
-# folds over the out-of-fold predictions for the rules that learn something
-_NESTED_FOLDS = 5
-
 
 class LateFusionClassifierCV(LateFusionClassifier):
     """Late fusion whose rule is chosen by cross-validation, members fitted once.
@@ -41,12 +36,19 @@ class LateFusionClassifierCV(LateFusionClassifier):
         For ``"stacking"``; ``None`` is ``LogisticRegression()``.
     calibration : {None, "temperature"}, default=None
         Per-member temperature scaling, fitted on the out-of-fold logits.
-    scoring : {"accuracy", "neg_log_loss"} or callable, default="accuracy"
-        How a rule's out-of-fold predictions are scored; a callable is a
-        metric ``score(y_true, y_pred)`` on labels, higher is better. With
-        ``"neg_log_loss"``, ``"vote"`` (no probabilities) scores ``-inf``.
+    stack_method : {"auto", "predict_proba", "decision_function", "predict"}, \
+default="auto"
+        What each member contributes, as in :class:`LateFusionClassifier`.
+    scoring : str, callable or None, default=None
+        How a rule's out-of-fold outputs are scored, as ``scoring`` in
+        LogisticRegressionCV: a scorer name (``"neg_log_loss"``,
+        ``"balanced_accuracy"``...), a scorer ``scorer(estimator, X, y)``
+        (``sklearn.metrics.make_scorer``) or None for accuracy; higher is
+        better, and it receives ``sample_weight``. ``"vote"`` has no
+        probabilities: with a scorer that needs them it scores ``-inf``.
     cv : int, cross-validation generator or iterable, default=5
-        Splits for the members' out-of-fold predictions.
+        Splits for the members' out-of-fold predictions, and for scoring the
+        rules that learn from them (``groups`` reaches it).
     passthrough : bool, str or list of str, default=False
         As in :class:`LateFusionClassifier`.
     memory : str, joblib.Memory or None, default=None
@@ -63,10 +65,12 @@ class LateFusionClassifierCV(LateFusionClassifier):
     scores_ : dict
         Out-of-fold score of each rule. Rules that learn from the out-of-fold
         predictions (``"stacking"``, ``"weighted"`` with learned weights) are
-        scored by a further 5-fold cross-validation over them, so that they
-        are not scored on the rows they learned from.
+        fitted on the other folds of ``cv`` and scored on each held-out fold,
+        so that they are not scored on the rows they learned from (nor, with
+        ``GroupKFold`` and ``groups``, on the groups they learned from).
     estimators_, named_estimators_, classes_, class_prior_, modalities_, \
-weights_, final_estimator_, temperatures_, output_methods_, member_scores_
+weights_, final_estimator_, temperatures_, output_methods_, stack_method_, \
+member_scores_
         As in :class:`LateFusionClassifier`, for the chosen rule.
 
     See Also
@@ -92,17 +96,18 @@ weights_, final_estimator_, temperatures_, output_methods_, member_scores_
     _parameter_constraints = {
         **{k: v for k, v in LateFusionClassifier._parameter_constraints.items()
            if k != "fusion"},
-        "fusions": [list, None],
-        "scoring": [StrOptions({"accuracy", "neg_log_loss"}), callable],
+        "fusions": [list, tuple, None],
+        "scoring": [str, callable, None],
     }
 
     def __init__(self, estimators, *, fusions=None, weights=None, final_estimator=None,
-                 calibration=None, scoring="accuracy", cv=5, passthrough=False,
-                 memory=None, n_jobs=None, verbose=0):
+                 stack_method="auto", calibration=None, scoring=None, cv=5,
+                 passthrough=False, memory=None, n_jobs=None, verbose=0):
         self.estimators = estimators
         self.fusions = fusions
         self.weights = weights
         self.final_estimator = final_estimator
+        self.stack_method = stack_method
         self.calibration = calibration
         self.scoring = scoring
         self.cv = cv
@@ -118,11 +123,15 @@ weights_, final_estimator_, temperatures_, output_methods_, member_scores_
 
         Parameters
         ----------
-        X : ModalityDict, DataFrame or array-like
+        X : ModalityDict, DataFrame, array-like or sparse matrix
         y : array-like of shape (n_samples,)
         sample_weight : array-like of shape (n_samples,), default=None
+            Passed to the members' fits, to the rules that learn (weights,
+            final estimator, temperatures) and to the scorer.
         **fit_params : dict
-            Metadata, routed as in :class:`LateFusionClassifier`.
+            Metadata, routed as in :class:`LateFusionClassifier`; ``groups``
+            reaches ``cv``, whose splits serve both the members' out-of-fold
+            predictions and the scoring of the rules that learn.
 
         Returns
         -------
@@ -133,58 +142,99 @@ weights_, final_estimator_, temperatures_, output_methods_, member_scores_
         if unknown or not rules:
             raise ValueError(f"fusions must be a non-empty list among {CLASSIFIER_RULES}, "
                              f"got unknown {unknown}")
-        X, y, probas, present, sw, final_params = self._fit_members_and_oof(
-            X, y, sample_weight, fit_params, need_oof=True)
-        usable = np.flatnonzero(present.any(axis=0))
-        self.scores_ = {rule: self._score_rule(rule, X, y, probas, present, usable)
-                        for rule in rules}
+        scorer = check_scoring(_RuleOutputs(np.arange(2), None, None), scoring=self.scoring)
+        state = self._fit_members_and_oof(X, y, sample_weight, fit_params, rules)
+        usable = state.present.any(axis=0)
+        self.scores_ = {rule: self._score_rule(rule, state, usable, scorer) for rule in rules}
         best = max(rules, key=lambda rule: self.scores_[rule])
-        self._fit_fusion(best, X, y, probas, present, sw, final_params)
+        self._fit_fusion(best, state)
         return self
 
-    def _score_rule(self, rule, X, y, probas, present, usable):
-        proba = self._oof_rule_proba(rule, X, y, probas, present, usable)
-        y_true = y[usable]
-        if self.scoring == "neg_log_loss":
-            if proba is None:
-                return -np.inf
-            return -log_loss(y_true, proba, labels=np.arange(len(self.classes_)))
+    def _needs_oof(self, rule):
+        return True
+
+    def _score_rule(self, rule, state, usable, scorer):
+        """The scorer on the rule's out-of-fold outputs over the usable rows."""
+        rows = np.flatnonzero(usable)
+        proba = self._oof_rule_proba(rule, state, usable)
         if proba is None:
-            codes = vote(probas[:, usable], present[:, usable], self._rule_weights())
+            codes = vote(state.votes[:, rows], state.present[:, rows],
+                         self._rule_weights(), len(self.classes_))
         else:
             codes = proba.argmax(axis=1)
-        metric = accuracy_score if self.scoring == "accuracy" else self.scoring
-        return float(metric(self.classes_[y_true], self.classes_[codes]))
+        outputs = _RuleOutputs(self.classes_, self.classes_[codes], proba)
+        weight = None if state.sample_weight is None else state.sample_weight[rows]
+        try:
+            score = scorer(outputs, np.arange(len(rows))[:, None],
+                           self.classes_[state.y[rows]], sample_weight=weight)
+        except AttributeError:
+            if proba is not None:
+                raise
+            return -np.inf  # the scorer needs probabilities, which "vote" lacks
+        return float(score)
 
     def _rule_weights(self):
-        n_members = len(self.estimators)
-        weights = np.ones(n_members) if self.weights is None else np.asarray(self.weights)
-        return weights / weights.sum()
+        weights = self._active_weights()
+        return np.ones(len(self._members)) if weights is None else weights
 
-    def _oof_rule_proba(self, rule, X, y, probas, present, usable):
-        """The rule's probabilities on the usable rows (None for "vote")."""
+    def _oof_rule_proba(self, rule, state, usable):
+        """The rule's probabilities on the usable rows (None for "vote").
+
+        Rules that learn are fitted on the out-of-fold outputs of the other
+        folds of ``cv`` and predict the held-out fold's.
+        """
         if rule == "vote":
             return None
+        rows = np.flatnonzero(usable)
         learns = rule == "stacking" or (rule == "weighted" and self.weights is None)
         if not learns:
-            return fuse_probas(rule, probas[:, usable], present[:, usable],
+            return fuse_probas(rule, state.probas[:, rows], state.present[:, rows],
                                self._rule_weights())
-        out = np.zeros((len(usable), len(self.classes_)))
-        folds = StratifiedKFold(_NESTED_FOLDS, shuffle=True, random_state=0)
-        for train, test in folds.split(usable, y[usable]):
-            out[test] = self._learned_proba(rule, X, y, probas, present,
-                                            usable[train], usable[test])
+        out = np.full((len(state.y), len(self.classes_)), np.nan)
+        for train, test in state.folds:
+            train, test = train[usable[train]], test[usable[test]]
+            if len(test):
+                out[test] = self._learned_proba(rule, state, train, test)
+        return out[rows]
+
+    def _learned_proba(self, rule, state, train, test):
+        if rule == "weighted":
+            weight = None if state.sample_weight is None else state.sample_weight[train]
+            weights = learn_weights(state.probas[:, train], state.present[:, train],
+                                    state.y[train], sample_weight=weight)
+            return fuse_probas("mean", state.probas[:, test], state.present[:, test], weights)
+        final = self._fit_final_estimator(state, rows=train)
+        out = np.zeros((len(test), len(self.classes_)))
+        with self._naming_passthrough_nan(state.X, final):
+            out[:, final.classes_.astype(int)] = final.predict_proba(state.features[test])
         return out
 
-    def _learned_proba(self, rule, X, y, probas, present, train, test):
-        if rule == "weighted":
-            weights = learn_weights(probas[:, train], present[:, train], y[train])
-            return fuse_probas("mean", probas[:, test], present[:, test], weights)
-        features = self._stack(self._member_features(probas, present), X)
-        final = clone(self.final_estimator if self.final_estimator is not None
-                      else LogisticRegression())
-        out = np.zeros((len(test), len(self.classes_)))
-        with self._naming_passthrough_nan(X, final):
-            final.fit(features[train], y[train])
-            out[:, final.classes_.astype(int)] = final.predict_proba(features[test])
-        return out
+
+class _RuleOutputs(ClassifierMixin, BaseEstimator):
+    """A rule's out-of-fold outputs, replayed for a scorer.
+
+    The scorer's "X" holds row positions into ``labels`` and ``proba``.
+    """
+
+    def __init__(self, classes, labels, proba):
+        self.classes = classes
+        self.labels = labels
+        self.proba = proba
+
+    @property
+    def classes_(self):
+        return self.classes
+
+    def __sklearn_is_fitted__(self):
+        return True
+
+    def fit(self, X=None, y=None):
+        """Nothing to fit: the outputs are given."""
+        return self
+
+    def predict(self, X):
+        return self.labels[np.asarray(X)[:, 0]]
+
+    @available_if(lambda self: self.proba is not None)
+    def predict_proba(self, X):
+        return self.proba[np.asarray(X)[:, 0]]

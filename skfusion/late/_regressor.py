@@ -100,7 +100,6 @@ class LateFusionRegressor(RegressorMixin, _BaseLateFusion):
         "fusion": [StrOptions(set(REGRESSOR_RULES))],
     }
     _estimator_type_is_classifier = False
-    _oof_method = "predict"
 
     def __init__(self, estimators, *, fusion="mean", weights=None, final_estimator=None,
                  cv=5, passthrough=False, memory=None, n_jobs=None, verbose=0):
@@ -115,7 +114,7 @@ class LateFusionRegressor(RegressorMixin, _BaseLateFusion):
 
         Parameters
         ----------
-        X : ModalityDict, DataFrame or array-like
+        X : ModalityDict, DataFrame, array-like or sparse matrix
         y : array-like of shape (n_samples,)
         sample_weight : array-like of shape (n_samples,), default=None
             Passed to every member's fit and to the final estimator.
@@ -136,7 +135,9 @@ class LateFusionRegressor(RegressorMixin, _BaseLateFusion):
         need_oof = self.fusion == "stacking" or (self.fusion == "weighted"
                                                  and self.weights is None)
         present = self._presence(X)
-        oof = self._fit_members(X, y, present, member_params, split_params, need_oof)
+        folds = self._folds(y, split_params) if need_oof else None
+        oof = self._fit_members(X, y, present, member_params, folds)
+        self._record_passthrough(X)
         self.target_mean_ = float(np.average(y, weights=sample_weight))
         self.member_scores_ = None
         predictions = oof_present = None
@@ -154,19 +155,20 @@ class LateFusionRegressor(RegressorMixin, _BaseLateFusion):
         predictions = np.zeros((len(oof), n_samples))
         present = np.zeros((len(oof), n_samples), dtype=bool)
         for i, folds in enumerate(oof):
-            for test, output, _, _ in folds:
-                predictions[i, test] = np.asarray(output, dtype=float).reshape(-1)
+            for test, outputs, _ in folds:
+                predictions[i, test] = np.asarray(outputs[0], dtype=float).reshape(-1)
                 present[i, test] = True
         return predictions, present
 
     def _fit_fusion(self, X, y, predictions, present, sample_weight, final_params):
         self.fusion_ = self.fusion
-        n_members = len(self.estimators)
-        if self.fusion == "weighted" and self.weights is None:
+        n_members = len(self._members)
+        weights = self._active_weights()
+        if self.fusion == "weighted" and weights is None:
             self.weights_ = learn_weights(predictions, present, y,
                                           sample_weight=sample_weight, task="regression")
-        elif self.weights is not None:
-            self.weights_ = np.asarray(self.weights, dtype=float) / np.sum(self.weights)
+        elif weights is not None:
+            self.weights_ = weights / weights.sum()
         else:
             self.weights_ = np.full(n_members, 1.0 / n_members)
         self.final_estimator_ = None
@@ -174,40 +176,76 @@ class LateFusionRegressor(RegressorMixin, _BaseLateFusion):
             final = clone(self.final_estimator if self.final_estimator is not None
                           else RidgeCV())
             rows = np.flatnonzero(present.any(axis=0))
-            features = self._final_features(X, predictions, present)
+            features = self._stack_predictions(X, predictions, present)
             with self._naming_passthrough_nan(X, final):
                 self.final_estimator_ = final.fit(features[rows], y[rows],
                                                   **rows_of_params(final_params, rows, len(y)))
 
-    def _final_features(self, X, predictions, present):
+    def _stack_predictions(self, X, predictions, present):
         filled = np.where(present, predictions, self.target_mean_)
         return self._stack(filled.T, X)
 
-    def predict(self, X):
-        """Fused predictions.
-
-        Parameters
-        ----------
-        X : ModalityDict, DataFrame or array-like
-            Samples; a sample may lack some modalities.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-        """
-        check_is_fitted(self)
+    def _member_predictions(self, X):
+        """Members' predictions (n_members, n_samples) and presence."""
         X = self._check_input(X, reset=False)
         present = self._presence(X)
-        names = [name for name, _, _ in self.estimators]
-        self._check_coverage(present, names, "to predict")
+        self._check_coverage(present, [name for name, _, _ in self._members], "to predict")
         predictions = np.zeros(present.shape)
         for i, mask in enumerate(present):
             if mask.any():
                 rows = present_rows(mask)
                 output = self._member_output(i, "predict", X, rows)
                 predictions[i, rows] = np.asarray(output, dtype=float).reshape(-1)
+        return X, predictions, present
+
+    def predict(self, X, **predict_params):
+        """Fused predictions.
+
+        Parameters
+        ----------
+        X : ModalityDict, DataFrame, array-like or sparse matrix
+            Samples; a sample may lack some modalities.
+        **predict_params : dict
+            For ``fusion="stacking"``, passed to the final estimator's
+            ``predict`` (``return_std=True``...; routed to it when metadata
+            routing is enabled), as in StackingRegressor.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,), or a tuple
+            What the final estimator's ``predict`` returns with
+            ``predict_params`` (``(y_mean, y_std)`` for ``return_std=True``).
+        """
+        check_is_fitted(self)
+        predict_params = self._predict_params(predict_params)
+        X, predictions, present = self._member_predictions(X)
         if self.fusion_ == "stacking":
             with self._naming_passthrough_nan(X, self.final_estimator_):
                 return self.final_estimator_.predict(
-                    self._final_features(X, predictions, present))
+                    self._stack_predictions(X, predictions, present), **predict_params)
         return fuse_predictions(self.fusion_, predictions, present, self.weights_)
+
+    def transform(self, X):
+        """The members' predictions, as StackingRegressor and VotingRegressor return them.
+
+        One column per member (an absent member gives the training mean of
+        y); with ``fusion="stacking"``, followed by the passthrough features,
+        as ``StackingRegressor.transform``.
+
+        Parameters
+        ----------
+        X : ModalityDict, DataFrame, array-like or sparse matrix
+
+        Returns
+        -------
+        Xt : ndarray or sparse matrix of shape (n_samples, n_features_out)
+        """
+        check_is_fitted(self)
+        X, predictions, present = self._member_predictions(X)
+        if self.fusion_ == "stacking":
+            return self._stack_predictions(X, predictions, present)
+        return np.where(present, predictions, self.target_mean_).T
+
+    def _output_widths(self):
+        """The number of :meth:`transform` columns of each member."""
+        return [1] * len(self._members)

@@ -146,18 +146,21 @@ def fuse_probas(rule, probas, present, weights):
     return _PROBA_FUNCTIONS[rule](probas, present, weights)
 
 
-def vote(probas, present, weights):
-    """Weighted hard majority vote; returns the index of the winning class.
+def vote(votes, present, weights, n_classes):
+    """Weighted hard majority vote, as ``VotingClassifier(voting="hard")``.
 
-    Each member present votes for its most probable class with its weight.
-    A tie between classes is broken by the mean probability the members
-    present give them, then by the lower class index.
+    Each member present votes for the class it predicts, with its weight; a
+    tie goes to the lowest class index (``np.argmax`` of the weighted counts,
+    as scikit-learn breaks it).
 
     Parameters
     ----------
-    probas : ndarray of shape (n_members, n_samples, n_classes)
+    votes : ndarray of int, shape (n_members, n_samples)
+        Each member's predicted class index.
     present : ndarray of bool, shape (n_members, n_samples)
     weights : ndarray of shape (n_members,)
+        Non-negative; summed in member order as ``np.bincount`` sums them.
+    n_classes : int
 
     Returns
     -------
@@ -167,18 +170,22 @@ def vote(probas, present, weights):
     --------
     >>> import numpy as np
     >>> from skfusion.late._rules import vote
-    >>> probas = np.array([[[0.9, 0.1]], [[0.2, 0.8]]])
-    >>> vote(probas, np.ones((2, 1), dtype=bool), np.ones(2))  # 1 vote each: mean breaks it
-    array([0])
+    >>> votes = np.array([[1, 0], [0, 0], [1, 1]])  # 3 members, 2 samples
+    >>> vote(votes, np.ones((3, 2), dtype=bool), np.ones(3), 2)
+    array([1, 0])
+    >>> vote(votes[:2], np.ones((2, 2), dtype=bool), np.ones(2), 2)  # tie: lower index
+    array([0, 0])
     """
-    probas = np.asarray(probas, dtype=float)
-    share = normalized_weights(weights, np.asarray(present, dtype=bool))
-    n_classes = probas.shape[2]
-    choices = np.eye(n_classes)[probas.argmax(axis=2)]  # (m, n, k) one-hot
-    votes = np.einsum("mn,mnk->nk", share, choices)
-    is_top = np.isclose(votes, votes.max(axis=1, keepdims=True))
-    mean_proba = np.einsum("mn,mnk->nk", present / present.sum(axis=0), probas)
-    return np.where(is_top, mean_proba, -1.0).argmax(axis=1)
+    votes = np.asarray(votes, dtype=int)
+    present = np.asarray(present, dtype=bool)
+    weights = np.asarray(weights, dtype=float)
+    normalized_weights(weights, present)  # every sample has a weighted member
+    n_samples = votes.shape[1]
+    counts = np.zeros((n_samples, n_classes))
+    rows = np.arange(n_samples)
+    for i in range(len(votes)):
+        counts[rows, votes[i]] += np.where(present[i], weights[i], 0.0)
+    return counts.argmax(axis=1)
 
 
 def fuse_predictions(rule, predictions, present, weights):

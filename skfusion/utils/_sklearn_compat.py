@@ -14,6 +14,7 @@ from sklearn.utils._param_validation import (  # noqa: F401
     validate_params,
 )
 from sklearn.utils.metaestimators import _BaseComposition  # noqa: F401
+from sklearn.utils.validation import _check_feature_names_in  # noqa: F401
 
 try:
     from sklearn.utils._repr_html.estimator import _VisualBlock  # noqa: F401

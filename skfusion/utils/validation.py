@@ -1,8 +1,9 @@
 """Checks of single values that several subpackages share (no multimodal X here)."""
 
 import numpy as np
+from sklearn import get_config
 
-__all__ = ["check_waveform"]
+__all__ = ["check_waveform", "refuse_metadata_without_routing"]
 
 
 def check_waveform(clip, *, index, who):
@@ -46,3 +47,29 @@ def check_waveform(clip, *, index, who):
                 "a missing clip is None (or all NaN)"
             )
     return clip
+
+
+
+def refuse_metadata_without_routing(owner, method, params):
+    """Raise scikit-learn's ValueError for metadata given while routing is off.
+
+    Parameters
+    ----------
+    owner : estimator
+        The estimator whose ``method`` got the metadata.
+    method : str
+        The method, named in the message.
+    params : dict
+        The metadata passed; nothing happens when it is empty or when
+        ``sklearn.set_config(enable_metadata_routing=True)`` is on.
+    """
+    if params and not get_config()["enable_metadata_routing"]:
+        raise ValueError(
+            f"Passing extra keyword arguments to {type(owner).__name__}.{method} is only "
+            "supported if enable_metadata_routing=True, which you can set using "
+            "`sklearn.set_config`. See the User Guide "
+            "<https://scikit-learn.org/stable/metadata_routing.html> for more details; "
+            "then request the metadata on the inner estimators "
+            "(StandardScaler().set_fit_request(sample_weight=True)). "
+            f"Extra parameters passed are: {sorted(params)}"
+        )

@@ -100,9 +100,9 @@ class PredictOnly(ClassifierMixin, BaseEstimator):
 
 def test_member_with_predict_only_casts_a_one_hot_vote(data):
     X, y = data
-    clf = LateFusionClassifier(members(table=PredictOnly()), fusion="vote").fit(X, y)
+    clf = LateFusionClassifier(members(table=PredictOnly()), fusion="mean").fit(X, y)
     assert clf.output_methods_ == ["predict_proba", "predict"]
-    votes = clf._member_probas(X[:20])[1][1]
+    votes = clf.transform(X[:20])[:, 3:]  # member "tab"'s probabilities
     assert_allclose(votes.max(axis=1), 1.0)
     # members are fitted on label indices, as in StackingClassifier
     assert_array_equal(votes.argmax(axis=1), clf.named_estimators_["tab"].predict(X["table"][:20]))
@@ -142,7 +142,8 @@ def test_missing_at_predict_stacking_uses_the_class_prior(data):
     X, y = data
     clf = LateFusionClassifier(members(), fusion="stacking", cv=3).fit(X, y)
     X_test = X[:6].with_missing("image", [0, 1, 2])
-    features = clf._member_features(*clf._member_probas(X_test)[1:])
+    features = clf.transform(X_test)
+    assert features.shape == (6, 6)
     assert_allclose(features[:3, :3], np.tile(clf.class_prior_, (3, 1)))
     assert clf.predict(X_test).shape == (6,)
 
@@ -249,7 +250,7 @@ def test_sample_weight_and_groups_without_routing(data):
     weighted = LogisticRegression().fit(X["table"], y, sample_weight=weight)
     assert_allclose(clf.named_estimators_["tab"].coef_, weighted.coef_)
     assert not np.allclose(weighted.coef_, unweighted.coef_)
-    with pytest.raises(TypeError, match="metadata routing"):
+    with pytest.raises(ValueError, match="only supported if enable_metadata_routing=True"):
         clf.fit(X, y, other=weight)
 
 

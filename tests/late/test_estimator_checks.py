@@ -30,12 +30,6 @@ def _expected_failed_checks(estimator):
         reason = "the calibration's cross-validation splits differ with repeated rows"
         return {"check_sample_weight_equivalence_on_dense_data": reason,
                 "check_sample_weight_equivalence_on_sparse_data": reason}
-    if isinstance(estimator, LateFusionClassifierCV):
-        # as for sklearn's StackingClassifier: repeating rows changes the
-        # folds the rule is chosen on, which weighting rows does not
-        reason = "the inner cross-validation splits differ with repeated rows"
-        return {"check_sample_weight_equivalence_on_dense_data": reason,
-                "check_sample_weight_equivalence_on_sparse_data": reason}
     return {}
 
 

@@ -58,15 +58,15 @@ def test_sample_without_member_is_an_error():
 
 
 def test_vote_majority_weights_and_ties():
-    probas = np.array([[[0.9, 0.1]], [[0.4, 0.6]], [[0.45, 0.55]]])
+    votes = np.array([[0], [1], [1]])  # each member's predicted class index
     present = np.ones((3, 1), bool)
-    assert_array_equal(vote(probas, present, np.ones(3)), [1])  # 2 votes to 1
-    assert_array_equal(vote(probas, present, np.array([3.0, 1, 1])), [0])  # weighted
-    # 1 vote each (third absent): the tie goes to the higher mean probability
+    assert_array_equal(vote(votes, present, np.ones(3), 2), [1])  # 2 votes to 1
+    assert_array_equal(vote(votes, present, np.array([3.0, 1, 1]), 2), [0])  # weighted
+    # 1 vote each (third absent): the tie goes to the lower class index, as
+    # VotingClassifier's np.argmax(np.bincount(...)) breaks it
     present[2] = False
-    assert_array_equal(vote(probas, present, np.ones(3)), [0])
-    tied = np.array([[[0.6, 0.4]], [[0.4, 0.6]]])
-    assert_array_equal(vote(tied, np.ones((2, 1), bool), np.ones(2)), [0])  # full tie: lower
+    assert_array_equal(vote(votes, present, np.ones(3), 2), [0])
+    assert_array_equal(vote(np.array([[2], [1]]), np.ones((2, 1), bool), np.ones(2), 3), [1])
 
 
 def test_learn_weights_prefers_the_informative_member():

@@ -15,7 +15,7 @@ PREDICT_LOG = []
 
 
 class CountingLogisticRegression(LogisticRegression):
-    """Logs the number of rows of every fit and every predict_proba."""
+    """Logs the number of rows of every fit, predict and predict_proba."""
 
     def fit(self, X, y, sample_weight=None):
         FIT_LOG.append(len(y))
@@ -24,6 +24,10 @@ class CountingLogisticRegression(LogisticRegression):
     def predict_proba(self, X):
         PREDICT_LOG.append(len(X))
         return super().predict_proba(X)
+
+    def predict(self, X):
+        PREDICT_LOG.append(len(X))
+        return super().predict(X)
 
 
 class StridedLogisticRegression(CountingLogisticRegression):
@@ -68,9 +72,10 @@ def test_grid_over_rules_fits_each_member_once_per_split(data, tmp_path):
     assert plain_fits == 6 * 3 * 2 + 2
     assert plain_predicts == 6 * 3 * 2
     # each member fitted once per split, then once on all rows, and each
-    # validation fold predicted once per member
+    # validation fold predicted once per member and method ("vote" reads
+    # predict, as VotingClassifier(voting="hard"); the others predict_proba)
     assert cached_fits == 3 * 2 + 2
-    assert cached_predicts == 3 * 2
+    assert cached_predicts == 3 * 2 * 2
     assert_allclose(cached.cv_results_["mean_test_score"], plain.cv_results_["mean_test_score"])
     assert cached.best_params_ == plain.best_params_
 
@@ -150,15 +155,22 @@ def test_cv_estimator_mean_score_is_the_out_of_fold_accuracy(data):
 
 
 def test_cv_estimator_log_loss_and_callable_scoring(data):
-    from sklearn.metrics import balanced_accuracy_score
+    from sklearn.metrics import balanced_accuracy_score, make_scorer
 
     X, y = data
     clf = LateFusionClassifierCV(members(), fusions=["mean", "vote"], scoring="neg_log_loss",
                                  cv=3).fit(X, y)
     assert clf.scores_["vote"] == -np.inf and clf.fusion_ == "mean"
-    clf = LateFusionClassifierCV(members(), fusions=["mean", "product"],
-                                 scoring=balanced_accuracy_score, cv=3).fit(X, y)
-    assert set(clf.scores_) == {"mean", "product"}
+    # a scorer, as LogisticRegressionCV takes it: a name or make_scorer(...)
+    by_name = LateFusionClassifierCV(members(), fusions=["mean", "product"],
+                                     scoring="balanced_accuracy", cv=3).fit(X, y)
+    by_scorer = LateFusionClassifierCV(members(), fusions=["mean", "product"],
+                                       scoring=make_scorer(balanced_accuracy_score),
+                                       cv=3).fit(X, y)
+    assert set(by_scorer.scores_) == {"mean", "product"}
+    assert by_scorer.scores_ == by_name.scores_
+    with pytest.raises(ValueError, match="looks like it is a metric function"):
+        LateFusionClassifierCV(members(), scoring=balanced_accuracy_score, cv=3).fit(X, y)
     with pytest.raises(ValueError, match="fusions must be"):
         LateFusionClassifierCV(members(), fusions=["average"]).fit(X, y)
 

@@ -214,19 +214,51 @@ def _member_probas(estimator, X):
     if isinstance(estimator, (list, tuple)):
         return [(name, _triple_proba(name, member, X, modality), member.classes_)
                 for name, member, modality in _check_triples(estimator)]
-    late_fusion = getattr(estimator, "best_estimator_", estimator)
-    if not (hasattr(late_fusion, "estimators") and hasattr(late_fusion, "_member_probas")):
+    late_fusion = getattr(estimator, "best_estimator_", estimator)  # a fitted search
+    if not (hasattr(late_fusion, "estimators") and hasattr(late_fusion, "transform")
+            and hasattr(late_fusion, "output_methods_")):
+        check_is_fitted(late_fusion)
         raise TypeError(
             "from_estimator needs a fitted skfusion.LateFusionClassifier or a list of "
             f"(name, fitted estimator, modality) triples, got {type(estimator).__name__}"
         )
-    check_is_fitted(estimator)
-    estimator = getattr(estimator, "best_estimator_", estimator)  # a fitted search
-    # what the fusion rule sees: aligned to classes_, after any temperature
-    _, probas, present = estimator._member_probas(X)
-    names = [name for name, _, _ in estimator.estimators]
-    return [(name, np.where(present[i][:, None], probas[i], np.nan), estimator.classes_)
-            for i, name in enumerate(names)]
+    return _late_fusion_probas(late_fusion, X)
+
+
+def _late_fusion_probas(estimator, X):
+    """What the fusion sees of each member, read from its public ``transform``.
+
+    ``transform`` gives the members' probabilities over ``classes_`` (after
+    any temperature), or for stacking the final estimator's input, which
+    holds them without the first column when binary.
+    """
+    if estimator.fusion_ == "vote":
+        raise TypeError("a LateFusionClassifier with fusion='vote' reads its members' "
+                        "predictions, not their probabilities: no reliability diagram")
+    members = [(name, modality) for name, member, modality in estimator.estimators
+               if not (isinstance(member, str) and member == "drop")]
+    features = _dense(estimator.transform(X))
+    n_classes = len(estimator.classes_)
+    stacking = estimator.fusion_ == "stacking"
+    out, start = [], 0
+    for (name, modality), method in zip(members, estimator.output_methods_):
+        if stacking and method != "predict_proba":
+            raise TypeError(f"member {name!r} gives the stacking final estimator its "
+                            f"{method} output, not probabilities: no reliability diagram")
+        width = 1 if stacking and n_classes == 2 else n_classes
+        proba = features[:, start:start + width]
+        start += width
+        if width == 1:
+            proba = np.hstack([1.0 - proba, proba])
+        present = np.ones(X.n_samples, dtype=bool)
+        for modality_name in modality_names(modality):
+            present &= ~np.asarray(X.is_missing(modality_name), dtype=bool)
+        out.append((name, np.where(present[:, None], proba, np.nan), estimator.classes_))
+    return out
+
+
+def _dense(matrix):
+    return matrix.toarray() if hasattr(matrix, "toarray") else np.asarray(matrix)
 
 
 def _check_triples(members):
