@@ -21,6 +21,7 @@ TITLES = {
     "scale": "Scale: parallel fitting and bounded memory",
     "files": "Loading files",
     "neural_gpu_check": "Neural fusion: CPU against GPU",
+    "raw_audio": "Neural fusion on raw audio: log-mel front-end against an MFCC step",
     "masked_norm_av_mnist": "Neural fusion: batch norm over present rows (AV-MNIST)",
     "masked_norm_av_digits": "Neural fusion: batch norm over present rows (AV-Digits)",
     "masked_norm_av_digits_missing70": "Neural fusion: batch norm over present rows "

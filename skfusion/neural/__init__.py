@@ -14,6 +14,7 @@ from ._encoders import (
     make_encoder,
 )
 from ._estimator import FusionNetClassifier, FusionNetRegressor
+from ._frontend import LogMelSpectrogram, SpectrogramEncoder, mel_filter_bank
 from ._fusion import (
     AttentionFusion,
     ConcatFusion,
@@ -33,6 +34,9 @@ __all__ = [
     "SequenceConvEncoder",
     "GRUEncoder",
     "EmbeddingBagEncoder",
+    "SpectrogramEncoder",
+    "LogMelSpectrogram",
+    "mel_filter_bank",
     "make_encoder",
     "ConcatFusion",
     "SumFusion",

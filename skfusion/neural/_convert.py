@@ -23,6 +23,7 @@ LAYOUTS = {
     "cnn1d": "sequence",
     "gru": "sequence",
     "embedding_bag": "tokens",
+    "logmel": "sequence",
 }
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
 _SUPPORTED = ("real numeric arrays (vectors, images, sequences), 1-D object arrays of "

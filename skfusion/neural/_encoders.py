@@ -326,7 +326,17 @@ class _Projected(nn.Module):
 
 def takes_presence(encoder):
     """Whether ``encoder.forward`` takes ``present``, the mask of rows that have the modality."""
-    return isinstance(encoder, (MLPEncoder, ConvEncoder, SequenceConvEncoder))
+    from ._frontend import SpectrogramEncoder
+
+    return isinstance(encoder, (MLPEncoder, ConvEncoder, SequenceConvEncoder,
+                                SpectrogramEncoder))
+
+
+def takes_lengths(encoder):
+    """Whether ``encoder.forward`` takes the valid lengths of a padded sequence batch."""
+    from ._frontend import SpectrogramEncoder
+
+    return isinstance(encoder, (SequenceConvEncoder, GRUEncoder, SpectrogramEncoder))
 
 
 def make_encoder(name, choice, spec, out_features, *, batch_norm=True):
@@ -338,9 +348,13 @@ def make_encoder(name, choice, spec, out_features, *, batch_norm=True):
         The modality (named in errors).
     choice : str, torch.nn.Module or None
         ``"mlp"``, ``"cnn"``, ``"cnn1d"``, ``"gru"``, ``"embedding_bag"``,
-        a module (copied; its output is flattened and linearly mapped to
-        ``out_features`` unless it already has that many outputs), or None
-        for the default of the modality's layout.
+        ``"logmel"`` (a :class:`SpectrogramEncoder`: log-mel front-end and
+        1-D CNN, for mono waveforms), a :class:`LogMelSpectrogram` (copied;
+        the same encoder with that front-end), another module (copied; its
+        output is flattened and linearly mapped to ``out_features`` unless
+        it already has that many outputs), or None for the default of the
+        modality's layout: ``"logmel"`` for mono sequences of at least
+        1,024 samples (waveforms), ``"cnn1d"`` for other sequences.
     spec : dict
         The converter's ``layout``, per-sample ``shape`` and, for text,
         ``vocabulary_size``.
@@ -359,10 +373,16 @@ def make_encoder(name, choice, spec, out_features, *, batch_norm=True):
     >>> make_encoder("image", None, {"layout": "image", "shape": (1, 8, 8)}, 16)
     ConvEncoder(...)
     """
+    from ._frontend import LogMelSpectrogram, SpectrogramEncoder
+
+    shape = spec["shape"]
+    choice = choice or default_encoder(spec)
+    if isinstance(choice, LogMelSpectrogram) or choice == "logmel":
+        _check_mono(name, spec)
+        frontend = copy.deepcopy(choice) if isinstance(choice, nn.Module) else None
+        return SpectrogramEncoder(out_features, frontend, batch_norm=batch_norm)
     if isinstance(choice, nn.Module):
         return _wrap_user_module(name, copy.deepcopy(choice), spec, out_features)
-    shape = spec["shape"]
-    choice = choice or _DEFAULT_FOR_LAYOUT[spec["layout"]]
     if choice == "mlp":
         return MLPEncoder(math.prod(shape), out_features, batch_norm=batch_norm)
     if choice == "cnn":
@@ -375,12 +395,31 @@ def make_encoder(name, choice, spec, out_features, *, batch_norm=True):
         return EmbeddingBagEncoder(spec["vocabulary_size"], out_features)
     raise ValueError(
         f"unknown encoder {choice!r} for modality {name!r}; choose one of "
-        f"{sorted(_DEFAULT_FOR_LAYOUT.values())} or pass a torch.nn.Module"
+        f"{sorted(ENCODER_KINDS)} or pass a torch.nn.Module"
     )
 
 
+ENCODER_KINDS = ("mlp", "cnn", "cnn1d", "gru", "embedding_bag", "logmel")
 _DEFAULT_FOR_LAYOUT = {"vector": "mlp", "image": "cnn", "sequence": "cnn1d",
                        "tokens": "embedding_bag"}
+# mono sequences at least this long are taken for waveforms: log-mel front-end
+WAVEFORM_MIN_SAMPLES = 1024
+
+
+def default_encoder(spec):
+    """The encoder kind for a modality's converted ``spec`` when none is named."""
+    if spec["layout"] == "sequence" and spec["shape"][0] == 1 \
+            and spec["shape"][1] >= WAVEFORM_MIN_SAMPLES:
+        return "logmel"
+    return _DEFAULT_FOR_LAYOUT[spec["layout"]]
+
+
+def _check_mono(name, spec):
+    if spec["layout"] != "sequence" or spec["shape"][0] != 1:
+        raise ValueError(
+            f"the log-mel encoder of modality {name!r} takes mono waveforms (1-D clips), "
+            f"got samples of shape {tuple(spec['shape'])} ({spec['layout']} layout)"
+        )
 
 
 def _wrap_user_module(name, module, spec, out_features):

@@ -1,6 +1,8 @@
 """FusionNetClassifier and FusionNetRegressor: intermediate fusion as sklearn estimators."""
 
 import contextlib
+import difflib
+import inspect
 from collections.abc import Mapping
 from numbers import Integral, Real
 
@@ -19,6 +21,7 @@ from ..data import ModalityDict, check_multimodal
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
 from ..utils._fit_state import restore_on_failure
 from ._convert import LAYOUTS, ModalityConverter
+from ._frontend import LogMelSpectrogram
 from ._fusion import FUSION_LAYERS
 from ._module import FusionModule
 from ._net import FusionSkorchNet
@@ -26,8 +29,9 @@ from ._net import FusionSkorchNet
 __all__ = ["FusionNetClassifier", "FusionNetRegressor"]
 
 _OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
-# prefixed parameters forwarded to the skorch net, as skorch names them
-_PREFIXES = ("module__", "optimizer__", "iterator_train__", "iterator_valid__", "callbacks__")
+# prefixed parameters forwarded to the skorch net: every prefix skorch's NeuralNet routes
+_PREFIXES = ("module__", "criterion__", "optimizer__", "iterator_train__", "iterator_valid__",
+             "callbacks__", "dataset__", "compile__")
 # module arguments set from the estimator's own parameters or from the data
 _RESERVED = {"module__specs", "module__n_outputs", "module__encoders", "module__fusion",
              "module__modality_dropout", "module__aux_heads"}
@@ -75,6 +79,7 @@ class _BaseFusionNet(BaseEstimator):
         self.device = device
         self.verbose = verbose
         self.random_state = random_state
+        _check_prefixed(type(self), kwargs)
         vars(self).update(kwargs)
 
     # -- skorch-style prefixed parameters (module__embed_dim, optimizer__...) -----
@@ -115,12 +120,7 @@ class _BaseFusionNet(BaseEstimator):
 
     def _skorch_kwargs(self):
         kwargs = {k: v for k, v in vars(self).items() if "__" in k}
-        unknown = [k for k in kwargs if not k.startswith(_PREFIXES)]
-        if unknown:
-            raise TypeError(
-                f"{type(self).__name__} got unexpected parameter {unknown[0]!r}; extra "
-                f"parameters must start with one of {', '.join(_PREFIXES)}"
-            )
+        _check_prefixed(type(self), kwargs)
         reserved = sorted(_RESERVED & set(kwargs))
         if reserved:
             raise ValueError(
@@ -172,7 +172,10 @@ class _BaseFusionNet(BaseEstimator):
                     f"unknown encoder {encoder!r} for modality {name!r}; choose one of "
                     f"{sorted(LAYOUTS)} or pass a torch.nn.Module"
                 )
-        return {name: LAYOUTS[e] for name, e in encoders.items() if isinstance(e, str)}
+        # a log-mel front-end reads clips as sequences, even equal-length ones in a 2-D array
+        return {name: "sequence" if isinstance(e, LogMelSpectrogram) else LAYOUTS[e]
+                for name, e in encoders.items()
+                if isinstance(e, (str, LogMelSpectrogram))}
 
     def _build_net(self, n_outputs):
         optimizer = _OPTIMIZERS.get(self.optimizer, self.optimizer)
@@ -247,11 +250,17 @@ class FusionNetClassifier(ClassifierMixin, _BaseFusionNet):
     encoders : dict, default=None
         Modality name mapped to an encoder: ``"mlp"`` (vectors; default for
         2-D data), ``"cnn"`` (images ``(n, h, w[, c])``; default for 3-D
-        and 4-D data), ``"cnn1d"`` (sequences, time on the last axis;
-        default for ragged arrays) or ``"gru"``, ``"embedding_bag"`` (text;
-        default for strings), or a ``torch.nn.Module`` that takes the
-        modality's batch (as the default encoder would see it) and returns
-        one vector per sample. Modalities not named get their default.
+        and 4-D data), ``"logmel"`` (raw audio: a log-mel spectrogram
+        computed inside the net, on the batch's device, then a 1-D CNN over
+        its frames; default for ragged 1-D clips of which the longest has at
+        least 1,024 samples; assumes 8 kHz), a :class:`LogMelSpectrogram`
+        (the same with your settings, e.g. ``LogMelSpectrogram(sr=16000,
+        n_mels=40)``; also for a 2-D array of equal-length clips),
+        ``"cnn1d"`` (sequences, time on the last axis; default for other
+        ragged arrays) or ``"gru"``, ``"embedding_bag"`` (text; default for
+        strings), or a ``torch.nn.Module`` that takes the modality's batch
+        (as the default encoder would see it) and returns one vector per
+        sample. Modalities not named get their default.
     fusion : {"concat", "sum", "gated", "tensor", "lowrank", "attention"} or \
             torch.nn.Module, default="concat"
         How the encodings are combined: concatenation (with the presence
@@ -298,11 +307,18 @@ class FusionNetClassifier(ClassifierMixin, _BaseFusionNet):
         Seeds initialisation, shuffling and dropout (torch's global random
         state is restored after fit), for reproducible fits on the CPU.
     **kwargs
-        skorch-style prefixed parameters: ``module__embed_dim`` (64),
-        ``module__hidden_dim`` (64), ``module__dropout`` (0.2),
-        ``module__rank`` (4), ``module__tensor_dim`` (8),
-        ``module__batch_norm`` (True), ``optimizer__*``,
-        ``iterator_train__*``, ``iterator_valid__*``, ``callbacks__*``.
+        skorch-style prefixed parameters, routed as skorch's ``NeuralNet``
+        routes them: ``module__embed_dim`` (64), ``module__hidden_dim``
+        (64), ``module__dropout`` (0.2), ``module__rank`` (4),
+        ``module__tensor_dim`` (8), ``module__batch_norm`` (True) (see
+        :class:`FusionModule`), ``criterion__*``, ``optimizer__*``
+        (``optimizer__weight_decay``), ``iterator_train__*``,
+        ``iterator_valid__*`` (``iterator_train__num_workers``),
+        ``callbacks__*`` (``callbacks__print_log__sink``), ``dataset__*``
+        and ``compile__*``. Any other name raises a ``TypeError`` at
+        construction, as a misspelled keyword does for any scikit-learn
+        estimator: ``FusionNetClassifier(fusoin="sum")`` fails at once
+        instead of fitting with the default fusion.
 
     Attributes
     ----------
@@ -424,7 +440,9 @@ class FusionNetRegressor(RegressorMixin, _BaseFusionNet):
     random_state : int, RandomState instance or None, default=None
         Seed for reproducible fits on the CPU.
     **kwargs
-        skorch-style prefixed parameters (``module__embed_dim``...).
+        skorch-style prefixed parameters (``module__embed_dim``,
+        ``optimizer__weight_decay``...), as for
+        :class:`FusionNetClassifier`; any other name raises a ``TypeError``.
 
     Attributes
     ----------
@@ -506,6 +524,27 @@ def _as_modalities(X, estimator):
             "one feature or X.reshape(1, -1) for one sample"
         )
     return ModalityDict(X=X)
+
+
+def _check_prefixed(cls, kwargs):
+    """Refuse keyword arguments that are neither parameters nor skorch-prefixed, as Python would.
+
+    ``FusionNetClassifier(fusoin="sum")`` raises the ``TypeError`` a misspelled
+    keyword raises for any scikit-learn estimator, naming the accepted ones.
+    """
+    unknown = [key for key in kwargs if not key.startswith(_PREFIXES)]
+    if not unknown:
+        return
+    names = sorted(name for name, p in inspect.signature(cls.__init__).parameters.items()
+                   if name != "self" and p.kind != p.VAR_KEYWORD)
+    close = difflib.get_close_matches(unknown[0], names, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    raise TypeError(
+        f"{cls.__name__}.__init__() got an unexpected keyword argument {unknown[0]!r}.{hint} "
+        f"Valid parameters are: {names}, and skorch-style ones prefixed with "
+        f"{', '.join(p + '*' for p in _PREFIXES)} (e.g. module__embed_dim=32, "
+        "optimizer__weight_decay=1e-4)"
+    )
 
 
 def _check_length(y, n_samples):

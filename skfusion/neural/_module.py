@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from ._convert import PRESENT_KEY, lengths_key
-from ._encoders import make_encoder, takes_presence
+from ._encoders import make_encoder, takes_lengths, takes_presence
 from ._fusion import FUSION_LAYERS
 
 __all__ = ["FusionModule"]
@@ -84,13 +84,14 @@ class FusionModule(nn.Module):
         super().__init__()
         encoders = dict(encoders or {})
         self.names = list(specs)
-        self.sequence_names = {n for n, s in specs.items() if s["layout"] == "sequence"
-                               and not isinstance(encoders.get(n), nn.Module)}
         self.encoders = nn.ModuleDict({
             str(i): make_encoder(name, encoders.get(name), specs[name], embed_dim,
                                  batch_norm=batch_norm)
             for i, name in enumerate(self.names)
         })
+        self.sequence_names = {name for i, name in enumerate(self.names)
+                               if specs[name]["layout"] == "sequence"
+                               and takes_lengths(self.encoders[str(i)])}
         self.masked_names = {name for i, name in enumerate(self.names)
                              if takes_presence(self.encoders[str(i)])}
         self.fusion = _make_fusion(fusion, len(self.names), embed_dim,

@@ -1,7 +1,11 @@
 """The skorch net behind the FusionNet estimators: augmentation and auxiliary losses."""
 
+import re
+import sys
+
 import torch
 from skorch import NeuralNet
+from skorch.callbacks import PrintLog
 from skorch.utils import to_tensor
 
 __all__ = ["FusionSkorchNet"]
@@ -30,6 +34,12 @@ class FusionSkorchNet(NeuralNet):
         super().__init__(*args, **kwargs)
         self.augment = augment
         self.aux_loss_weight = aux_loss_weight
+
+    @property
+    def _default_callbacks(self):
+        # skorch's table, without colour codes where stdout is not a terminal
+        return [(name, _PrintLog() if name == "print_log" else callback)
+                for name, callback in super()._default_callbacks]
 
     def infer(self, x, **fit_params):
         if self.augment and self.module_.training:
@@ -87,3 +97,21 @@ class FusionSkorchNet(NeuralNet):
             # callbacks see the fused output only
             step["y_pred"] = step["y_pred"][0]
         return step
+
+
+class _PrintLog(PrintLog):
+    """skorch's ``PrintLog``; the best values are coloured only on a terminal.
+
+    A log file, a notebook's captured output or a CI log shows the plain
+    table instead of ANSI escape codes.
+    """
+
+    def format_row(self, row, key, color):
+        text = super().format_row(row, key, color)
+        isatty = getattr(sys.stdout, "isatty", None)
+        if self.sink is print and isatty is not None and isatty():
+            return text
+        return _ANSI.sub("", text) if isinstance(text, str) else text
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")

@@ -257,11 +257,56 @@ def test_user_encoder_module(split):
     assert clf.score(X_test, y_test) > 0.7
 
 
-def test_verbose_prints_the_epoch_table(split, capsys):
+def test_verbose_prints_the_epoch_table(split, capsys, monkeypatch):
     X_train, y_train, _, _ = split
     FusionNetClassifier(max_epochs=2, verbose=1, **SMALL).fit(X_train, y_train)
     out = capsys.readouterr().out
     assert "train_loss" in out and out.count("\n") >= 4
+    # captured output is no terminal: no colour codes around the best values
+    assert "\x1b[" not in out
+    # on a terminal skorch's colours stay
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    FusionNetClassifier(max_epochs=2, verbose=1, **SMALL).fit(X_train, y_train)
+    assert "\x1b[36m" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("cls", [FusionNetClassifier, FusionNetRegressor])
+def test_a_misspelled_keyword_is_refused_at_construction(cls):
+    # as Python refuses it for any scikit-learn estimator, before any fit
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'fusoin'\. Did you "
+                                        r"mean 'fusion'\? Valid parameters are: \[.*'lr'"):
+        cls(fusoin="sum")
+    with pytest.raises(TypeError, match="'warm_start'.*prefixed with module__\\*, "
+                                        "criterion__\\*, optimizer__\\*"):
+        cls(warm_start=True)  # a skorch argument FusionNet does not forward
+    with pytest.raises(TypeError, match="'modul__embed_dim'"):
+        cls(modul__embed_dim=8)
+    # set_params refuses an unknown name with scikit-learn's own error
+    with pytest.raises(ValueError, match="Invalid parameter 'fusoin'"):
+        cls().set_params(fusoin="sum")
+
+
+def test_every_skorch_prefix_reaches_the_net(split):
+    X_train, y_train, _, _ = split
+    seen = []
+    clf = FusionNetClassifier(
+        max_epochs=2, random_state=0, module__embed_dim=8, criterion__label_smoothing=0.2,
+        optimizer__weight_decay=0.01, iterator_train__drop_last=True,
+        iterator_valid__batch_size=7, callbacks__print_log__sink=seen.append,
+        dataset__length=None, verbose=1)
+    assert set(clone(clf).get_params()) >= {"criterion__label_smoothing", "dataset__length",
+                                            "callbacks__print_log__sink"}
+    clf.fit(X_train, y_train)
+    net = clf.net_
+    assert net.module_.encoders["0"].out_features == 8
+    assert net.criterion_.label_smoothing == 0.2
+    assert net.optimizer_.param_groups[0]["weight_decay"] == 0.01
+    assert net.iterator_train__drop_last and net.iterator_valid__batch_size == 7
+    assert net.dataset__length is None
+    assert any("train_loss" in line for line in seen)  # the table went to the sink
+    assert all("\x1b[" not in line for line in seen)
+    # 100 rows in batches of 64 with drop_last: one batch an epoch
+    assert [len(epoch["batches"]) for epoch in net.history] == [1, 1]
 
 
 def test_plain_array_is_one_modality(split):
@@ -293,8 +338,8 @@ def test_errors_name_the_problem(split):
         FusionNetClassifier(encoders={"image": "resnet"}).fit(X_train, y_train)
     with pytest.raises(InvalidParameterError, match="fusion"):
         FusionNetClassifier(fusion="mean").fit(X_train, y_train)
-    with pytest.raises(TypeError, match="unexpected parameter 'max_epoch__s'"):
-        FusionNetClassifier(max_epoch__s=3).fit(X_train, y_train)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'max_epoch__s'"):
+        FusionNetClassifier(max_epoch__s=3)
     with pytest.raises(ValueError, match="'module__fusion' is set by FusionNetClassifier"):
         FusionNetClassifier(module__fusion="sum").fit(X_train, y_train)
     with pytest.raises(ValueError, match="X has 100 samples but y has 99"):
