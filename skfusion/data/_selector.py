@@ -7,6 +7,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from ..utils._sklearn_compat import _get_column_indices, _safe_indexing
 from ._container import ModalityDict, _check_lengths, _is_frame
 
 __all__ = ["ModalitySelector", "select_modality", "modality_names"]
@@ -116,21 +117,20 @@ def _select_from_mapping(X, modality):
 
 
 def _select_from_frame(X, modality):
-    wanted = [modality] if np.isscalar(modality) else list(np.asarray(modality).tolist()
-                                                          if not isinstance(modality, list)
-                                                          else modality)
-    if all(isinstance(c, str) for c in wanted):
+    if isinstance(modality, str) or (
+        isinstance(modality, list) and modality and all(isinstance(c, str) for c in modality)
+    ):
+        wanted = [modality] if isinstance(modality, str) else modality
         absent = [c for c in wanted if c not in X.columns]
         if absent:
             raise ValueError(
                 f"column {absent[0]!r} is not in the DataFrame; its columns are "
                 f"{list(X.columns)}"
             )
-        return X[modality] if np.isscalar(modality) else X[wanted]
-    return _select_from_array(X, modality, frame=True)
+    return _select_columns(X, modality)
 
 
-def _select_from_array(X, modality, frame=False):
+def _select_from_array(X, modality):
     if isinstance(modality, str) or (
         isinstance(modality, (list, tuple)) and any(isinstance(m, str) for m in modality)
     ):
@@ -157,10 +157,45 @@ def _select_from_array(X, modality, frame=False):
             key.max() >= n_columns or key.min() < -n_columns
         ):
             raise ValueError(f"column index out of range for {n_columns} columns")
-    if frame:
-        return X.iloc[:, key]
-    out = X[:, key]
-    return out
+    return _select_columns(X, modality)
+
+
+def column_positions(X, key):
+    """The positions of the columns of a 2-D array or DataFrame that ``key`` selects.
+
+    ``key`` is what ColumnTransformer takes: an int or str, a list of them, a
+    slice (by position, or by label on a DataFrame), a boolean mask, or None
+    (every column). A key of another kind raises ColumnTransformer's
+    ValueError ("No valid specification of the columns...").
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skfusion.data._selector import column_positions
+    >>> column_positions(np.zeros((2, 4)), slice(1, 3)), column_positions(np.zeros((2, 4)), [])
+    ([1, 2], [])
+    """
+    if key is None:
+        return list(range(X.shape[1]))
+    if isinstance(key, slice) and all(
+        bound is None or (isinstance(bound, (int, np.integer)) and not isinstance(bound, bool))
+        for bound in (key.start, key.stop, key.step)
+    ):  # positional (ColumnTransformer 1.9 refuses slice(None) on an array)
+        return list(range(X.shape[1]))[key]
+    if isinstance(key, np.ndarray) and key.ndim == 1 and key.dtype.kind in "biu":
+        key = key.tolist() if key.dtype.kind != "b" else key
+    return [int(i) for i in _get_column_indices(X, key)]
+
+
+def _select_columns(X, key):
+    """The columns ``key`` selects, as ColumnTransformer hands them to a transformer:
+    1-D for a scalar key, 2-D otherwise (possibly with 0 columns)."""
+    positions = column_positions(X, key)  # ColumnTransformer's checks and errors
+    if isinstance(key, slice):
+        key = positions
+    if isinstance(key, np.ndarray) and key.dtype.kind in "iu":
+        key = key.tolist()
+    return _safe_indexing(X, key, axis=1)
 
 
 class ModalitySelector(TransformerMixin, BaseEstimator):

@@ -67,6 +67,8 @@ class Flatten(TransformerMixin, BaseEstimator):
         Xt : ndarray or sparse matrix of shape (n_samples, n_features)
         """
         check_is_fitted(self)
+        if _is_frame(X) and all(kind in "biuf" for kind in (d.kind for d in X.dtypes)):
+            return X  # numeric columns as they are (ColumnTransformer's pandas output keeps dtypes)
         parts = [_flat(label, part) for label, part in _parts(X, self.prefix)]
         if len(parts) == 1:
             return parts[0]
@@ -79,14 +81,17 @@ class Flatten(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        input_features : None
-            Ignored.
+        input_features : array-like of str, default=None
+            The input's column names (a 2-D X), returned as they are, as
+            ColumnTransformer names its ``"passthrough"`` columns.
 
         Returns
         -------
         feature_names_out : ndarray of str objects
         """
         check_is_fitted(self)
+        if input_features is not None:
+            return np.asarray(input_features, dtype=object)
         return self.feature_names_out_
 
 
@@ -145,22 +150,27 @@ class FittedBlock:
         self.indicator = False
         self.n_features = 0
 
-    def feature_names_out(self):
+    def feature_names_out(self, input_features=None):
         """The block's output feature names, without the block prefix.
 
-        Positional (``f0``, ``f1``...) when the transformer cannot name its
-        features, such as a pipeline with a step that lacks
-        ``get_feature_names_out``.
+        ``input_features`` (the names of the block's input columns, for a 2-D
+        X) are passed to the transformer's ``get_feature_names_out``, as
+        ColumnTransformer passes them. Positional (``f0``, ``f1``...) when the
+        transformer cannot name its features, such as a pipeline with a step
+        that lacks ``get_feature_names_out``.
         """
         try:
-            names = list(self.transformer.get_feature_names_out())
+            if input_features is None:
+                names = list(self.transformer.get_feature_names_out())
+            else:
+                names = list(self.transformer.get_feature_names_out(input_features))
         except AttributeError:
             names = [f"f{i}" for i in range(self.n_features)]
         return names + (["missing"] if self.indicator else [])
 
 
 def fit_transform_block(name, transformer, X_block, y, missing_mask, *, modality,
-                        scaling, weight, missing, add_indicator, params):
+                        scaling, weight, missing, add_indicator, params, keep_frame=False):
     """Fit one block on the rows that hold its modality; return (Xt, FittedBlock).
 
     ``params`` holds the block's routed metadata by method (``"fit"``,
@@ -185,6 +195,7 @@ def fit_transform_block(name, transformer, X_block, y, missing_mask, *, modality
             Xt = transformer.fit(
                 X_fit, y_fit, **_rows_of(params.get("fit", {}), present, n_samples)
             ).transform(X_fit, **_rows_of(params.get("transform", {}), present, n_samples))
+    frame = Xt if keep_frame and _is_frame(Xt) else None
     Xt = _check_output(name, Xt, _n_rows(X_fit))
     block = FittedBlock(name, transformer, modality)
     block.n_features = Xt.shape[1]
@@ -195,13 +206,16 @@ def fit_transform_block(name, transformer, X_block, y, missing_mask, *, modality
     block.indicator = bool(add_indicator and present is not None)
     if missing != "error":
         block.fill = _fill_values(Xt, missing, mean, standardized)
+    if frame is not None and _as_is(block, present):
+        return frame, block
     return _assemble(block, Xt, present, n_samples), block
 
 
-def transform_block(block, X_block, missing_mask, missing, params):
+def transform_block(block, X_block, missing_mask, missing, params, keep_frame=False):
     """Transform one block with its fitted state; missing rows get the fill.
 
-    ``params`` is the block's routed ``transform`` metadata.
+    ``params`` is the block's routed ``transform`` metadata; ``keep_frame`` as
+    in :func:`fit_transform_block`.
     """
     n_samples = _n_rows(X_block)
     present = _present_rows(block.name, missing_mask, missing)
@@ -211,6 +225,9 @@ def transform_block(block, X_block, missing_mask, missing, params):
     else:
         with naming_modality(block.modality):
             Xt = block.transformer.transform(X_in, **_rows_of(params, present, n_samples))
+        if keep_frame and _is_frame(Xt) and _as_is(block, present) \
+                and Xt.shape == (n_samples, block.n_features):
+            return Xt
         Xt = _check_output(block.name, Xt, _n_rows(X_in))
     if Xt.shape[1] != block.n_features:
         raise ValueError(
@@ -218,6 +235,11 @@ def transform_block(block, X_block, missing_mask, missing, params):
             f"{block.n_features} at fit"
         )
     return _assemble(block, Xt, present, n_samples)
+
+
+def _as_is(block, present):
+    """Whether the block's output needs no fill, scaling or indicator."""
+    return present is None and block.scale is None and not block.indicator
 
 
 def _rows_of(params, present, n_samples):

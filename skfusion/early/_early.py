@@ -20,10 +20,13 @@ from ..data import (
     select_modality,
 )
 from ..data._container import _is_frame
+from ..data._selector import column_positions
 from ..utils._fit_state import restore_on_failure
 from ..utils.validation import refuse_metadata_without_routing
 from ..utils._sklearn_compat import (
     HasMethods,
+    _check_feature_names_in,
+    _get_output_config,
     Interval,
     StrOptions,
     _BaseComposition,
@@ -54,7 +57,7 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
 
     Parameters
     ----------
-    transformers : list of (str, transformer, modality) tuples
+    transformers : list or tuple of (str, transformer, modality) tuples
         The blocks, in output order.
 
         name : str
@@ -71,7 +74,10 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
             selects it: a modality name (the transformer receives that
             modality's array), a list of names (a ModalityDict), columns of a
             DataFrame or 2-D array, ``None`` for all of X, or a callable of X
-            returning one of these (called once, at fit).
+            returning one of these (called once, at fit). Columns are
+            specified as in ColumnTransformer (a slice may be by label on a
+            DataFrame); a selection of no column keeps the block, with no
+            output column.
 
     remainder : {"drop", "passthrough"} or estimator, default="drop"
         What happens to the modalities (or columns) that no block names. With
@@ -130,6 +136,11 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
         1 unless in a :obj:`joblib.parallel_config` context.
     verbose : bool, default=False
         Print the time each block takes to fit.
+    verbose_feature_names_out : bool or str, default=True
+        As in ColumnTransformer: ``True`` prefixes each feature name with its
+        block's (``"<block>__<feature>"``), ``False`` does not (the names must
+        then be unique), and a format string with ``{transformer_name}`` and
+        ``{feature_name}`` sets the pattern.
 
     Attributes
     ----------
@@ -194,7 +205,7 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
     """
 
     _parameter_constraints: dict = {
-        "transformers": [list],
+        "transformers": [list, tuple],
         "remainder": [
             StrOptions({"drop", "passthrough"}),
             HasMethods(["fit", "transform"]),
@@ -207,6 +218,7 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
         "sparse_threshold": [Interval(Real, 0, 1, closed="both")],
         "n_jobs": [Integral, None],
         "verbose": ["verbose"],
+        "verbose_feature_names_out": ["boolean", str],
     }
 
     def __init__(
@@ -221,6 +233,7 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
         sparse_threshold=0.3,
         n_jobs=None,
         verbose=False,
+        verbose_feature_names_out=True,
     ):
         self.transformers = transformers
         self.remainder = remainder
@@ -231,6 +244,7 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
         self.sparse_threshold = sparse_threshold
         self.n_jobs = n_jobs
         self.verbose = verbose
+        self.verbose_feature_names_out = verbose_feature_names_out
 
     # -- nested parameters: one private (name, transformer) view ------------
     @property
@@ -334,7 +348,9 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
         self._record_modalities(X, blocks)
         self._check_block_weights([name for name, _, _ in blocks])
         routed = process_routing(self, "fit_transform", **params)
-        active = [(n, t, m) for n, t, m in blocks if not _is_drop(t)]
+        active = [(n, t, m) for n, t, m in blocks
+                  if not _is_drop(t) and not self._selects_nothing(X, m)]
+        keep_frame = self._pandas_output()
         results = Parallel(n_jobs=self.n_jobs)(
             delayed(_timed_fit)(
                 name,
@@ -348,6 +364,7 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
                 missing=self.missing,
                 add_indicator=self.add_indicator,
                 params=routed[name],
+                keep_frame=keep_frame,
                 verbose=self.verbose,
                 position=(i, len(active)),
             )
@@ -355,8 +372,8 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
         )
         self._fitted_blocks = [block for _, block in results]
         Xs = [Xt for Xt, _ in results]
-        self._record_fit(blocks, Xs)
-        return self._hstack(Xs, X.shape[0])
+        self._record_fit(blocks, Xs, X)
+        return self._hstack(Xs, X)
 
     def transform(self, X, **params):
         """Transform X by each fitted block and concatenate the balanced blocks.
@@ -379,6 +396,7 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
         X = self._check_input(X, reset=False)
         routed = process_routing(self, "transform", **params)
         modalities = {name: modality for name, _, modality in self.transformers_}
+        keep_frame = self._pandas_output()
         Xs = Parallel(n_jobs=self.n_jobs)(
             delayed(transform_block)(
                 block,
@@ -386,10 +404,11 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
                 self._missing_mask(X, modalities[block.name]),
                 self.missing,
                 routed[block.name].get("transform", {}),
+                keep_frame=keep_frame,
             )
             for block in self._fitted_blocks
         )
-        return self._hstack(Xs, X.shape[0])
+        return self._hstack(Xs, X)
 
     def get_metadata_routing(self):
         """Route metadata to the blocks' transformers, as ColumnTransformer does.
@@ -416,23 +435,66 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
         return router
 
     def get_feature_names_out(self, input_features=None):
-        """Output feature names, ``<block>__<feature>``.
+        """Output feature names, ``<block>__<feature>``, as ColumnTransformer names them.
+
+        Each block's names come from its transformer's
+        ``get_feature_names_out``, given (for a 2-D X) the names of the
+        block's input columns: ``feature_names_in_``, or ``x<position>``, as
+        in ColumnTransformer (a ``"passthrough"`` block of columns 1 and 2 is
+        ``["b__x1", "b__x2"]``). On a ModalityDict, a ``"passthrough"`` block
+        is named after its modality (``image0``, ``image1``...).
+        ``verbose_feature_names_out`` sets the prefix.
 
         Parameters
         ----------
-        input_features : None
-            Ignored; present for API consistency.
+        input_features : array-like of str or None, default=None
+            The input's feature names (a 2-D X); must match
+            ``feature_names_in_`` when it is set.
 
         Returns
         -------
         feature_names_out : ndarray of str objects
         """
         check_is_fitted(self)
-        return np.asarray(
-            [f"{block.name}__{feature}" for block in self._fitted_blocks
-             for feature in block.feature_names_out()],
-            dtype=object,
-        )
+        if self._multimodal:
+            names = [(block.name, block.feature_names_out()) for block in self._fitted_blocks]
+        else:
+            features_in = np.asarray(_check_feature_names_in(self, input_features), dtype=object)
+            names = [(block.name, block.feature_names_out(
+                        features_in[self._block_columns[block.name]]))
+                     for block in self._fitted_blocks]
+        return _prefixed_names(names, self.verbose_feature_names_out)
+
+    def set_output(self, *, transform=None):
+        """Set the output container, here and on every block's transformer.
+
+        As ColumnTransformer: with ``transform="pandas"`` the blocks'
+        transformers return DataFrames too, and a block that needs no scaling,
+        fill or indicator (``block_scaling=None``, no missing rows) keeps its
+        columns' dtypes in the output.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"} or None, default=None
+            As in :meth:`sklearn.compose.ColumnTransformer.set_output`.
+
+        Returns
+        -------
+        self : EarlyFusion
+        """
+        super().set_output(transform=transform)
+        if transform is None:
+            return self
+        inner = [t for _, t, _ in self.transformers] + [self.remainder]
+        inner += [t for _, t, _ in getattr(self, "transformers_", [])]
+        for transformer in inner:
+            if not isinstance(transformer, str) and hasattr(transformer, "set_output") \
+                    and hasattr(transformer, "transform"):
+                transformer.set_output(transform=transform)
+        return self
+
+    def _pandas_output(self):
+        return _get_output_config("transform", self)["dense"] == "pandas"
 
     # -- input checks -------------------------------------------------------
     def _check_input(self, X, *, reset):
@@ -554,7 +616,7 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
             return None if not rest else rest[0] if len(rest) == 1 else rest
         used = set()
         for _, _, key in blocks:
-            used.update(_column_positions(X, key))
+            used.update(column_positions(X, key))
         rest = [j for j in range(X.shape[1]) if j not in used]
         return rest or None
 
@@ -573,30 +635,57 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
                     "use 'drop' as the transformer to leave a block out"
                 )
 
-    def _record_fit(self, blocks, Xs):
+    def _selects_nothing(self, X, key):
+        """Whether a block selects no column of a 2-D X (ColumnTransformer keeps
+        such a block, fitted on nothing, with 0 output columns)."""
+        return not self._multimodal and len(column_positions(X, key)) == 0
+
+    def _record_fit(self, blocks, Xs, X):
         fitted = iter(self._fitted_blocks)
         self.transformers_ = [
-            (name, transformer if _is_drop(transformer) else next(fitted).transformer,
-             modality)
+            (name, transformer if _is_drop(transformer) or self._selects_nothing(X, modality)
+             else next(fitted).transformer, modality)
             for name, transformer, modality in blocks
         ]
+        self._block_columns = ({} if self._multimodal else
+                               {name: column_positions(X, key) for name, _, key in blocks})
         self.named_transformers_ = Bunch(
             **{name: transformer for name, transformer, _ in self.transformers_}
         )
+        # "remainder" is always a key, as in ColumnTransformer
         self.output_indices_ = {name: slice(0, 0) for name, _, _ in blocks}
+        self.output_indices_.setdefault("remainder", slice(0, 0))
         start = 0
         for block, Xt in zip(self._fitted_blocks, Xs):
             self.output_indices_[block.name] = slice(start, start + Xt.shape[1])
             start += Xt.shape[1]
         self.sparse_output_ = _sparse_output(Xs, self.sparse_threshold)
 
-    def _hstack(self, Xs, n_samples):
+    def _hstack(self, Xs, X):
+        n_samples = X.shape[0]
+        if any(_is_frame(Xt) for Xt in Xs):  # set_output(transform="pandas")
+            return self._concat_frames(Xs, X)
         if not Xs:
             return np.zeros((n_samples, 0))
         if self.sparse_output_:
             return sparse.hstack([sparse.csr_matrix(Xt) for Xt in Xs], format="csr")
         dense = [Xt.toarray() if sparse.issparse(Xt) else Xt for Xt in Xs]
         return dense[0] if len(dense) == 1 else np.hstack(dense)
+
+    def _concat_frames(self, Xs, X):
+        """The blocks as one DataFrame, each block's dtypes kept."""
+        import pandas as pd
+
+        index = X.index if _is_frame(X) else pd.RangeIndex(X.shape[0])
+        frames = []
+        for Xt in Xs:
+            if sparse.issparse(Xt):
+                Xt = Xt.toarray()
+            frame = Xt if _is_frame(Xt) else pd.DataFrame(Xt)
+            frames.append(frame.set_axis(index, axis=0).set_axis(
+                range(frame.shape[1]), axis=1))
+        out = pd.concat(frames, axis=1) if frames else pd.DataFrame(index=index)
+        return out.set_axis(list(self.get_feature_names_out()), axis=1)
 
     # -- display and tags ---------------------------------------------------
     def _sk_visual_block_(self):
@@ -681,16 +770,23 @@ def _dims(shape):
     return ", ".join(map(str, shape)) if shape else "(one entry per sample)"
 
 
-def _column_positions(X, key):
-    """The column positions that ``key`` selects in a 2-D array or DataFrame."""
-    if key is None:
-        return range(X.shape[1])
-    if _is_frame(X):
-        selected = select_modality(X.iloc[:1], key)
-        columns = [selected.name] if selected.ndim == 1 else list(selected.columns)
-        return [X.columns.get_loc(c) for c in columns]
-    positions = np.arange(X.shape[1])[np.newaxis, :]
-    return np.ravel(select_modality(positions, key)).tolist()
+def _prefixed_names(names, verbose):
+    """``<block>__<feature>`` names as ColumnTransformer's
+    ``verbose_feature_names_out`` makes them (True, False or a format string)."""
+    if verbose is True:
+        verbose = "{transformer_name}__{feature_name}"
+    if verbose is not False:
+        return np.asarray([verbose.format(transformer_name=name, feature_name=feature)
+                           for name, features in names for feature in features],
+                          dtype=object)
+    out = [feature for _, features in names for feature in features]
+    repeated = sorted({f for f in out if out.count(f) > 1})
+    if repeated:
+        raise ValueError(
+            f"Output feature names: {repeated[:6]} are not unique. Please set "
+            "verbose_feature_names_out=True to add prefixes to feature names"
+        )
+    return np.asarray(out, dtype=object)
 
 
 def make_early_fusion(
@@ -703,6 +799,7 @@ def make_early_fusion(
     sparse_threshold=0.3,
     n_jobs=None,
     verbose=False,
+    verbose_feature_names_out=True,
 ):
     """Build an :class:`EarlyFusion` from ``(transformer, modality)`` pairs.
 
@@ -715,7 +812,7 @@ def make_early_fusion(
     *transformers : (transformer, modality) tuples
         See ``transformers`` in :class:`EarlyFusion`.
     remainder, block_scaling, block_weights, missing, add_indicator, \
-sparse_threshold, n_jobs, verbose
+sparse_threshold, n_jobs, verbose, verbose_feature_names_out
         See :class:`EarlyFusion`.
 
     Returns
@@ -751,4 +848,5 @@ sparse_threshold, n_jobs, verbose
         sparse_threshold=sparse_threshold,
         n_jobs=n_jobs,
         verbose=verbose,
+        verbose_feature_names_out=verbose_feature_names_out,
     )

@@ -13,6 +13,9 @@ from sklearn.utils._param_validation import (  # noqa: F401
     StrOptions,
     validate_params,
 )
+from sklearn.utils._indexing import _get_column_indices  # noqa: F401
+from sklearn.utils import _safe_indexing  # noqa: F401
+from sklearn.utils._set_output import _get_output_config  # noqa: F401
 from sklearn.utils.metaestimators import _BaseComposition  # noqa: F401
 from sklearn.utils.validation import _check_feature_names_in  # noqa: F401
 
