@@ -1,12 +1,14 @@
 """Transform modalities one by one and keep a ModalityDict (a feature step before a net)."""
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.base import TransformerMixin, clone
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._fit_state import restore_on_failure
-from ..utils._sklearn_compat import _BaseComposition
+from ..utils._sklearn_compat import StrOptions, _BaseComposition, _fit_context
 from ._container import ModalityDict, take_rows
 from ._selector import modality_names, select_modality
 from ._validation import check_multimodal, check_n_targets, naming_modality
@@ -24,13 +26,22 @@ def _fit_transform_one(name, transformer, modality, values, present, y):
     return transformer, _refill(name, out, present)
 
 
-def _transform_one(name, transformer, modality, values, present):
+def _transform_one(name, transformer, modality, values, present, empty_row):
+    """The fitted transformer's output; rows lacking the modality are all NaN,
+    also when no row of the batch has it (``empty_row``: one such row)."""
     rows = np.flatnonzero(present)
     if len(rows) == 0:
-        raise ValueError(f"transformer {name!r}: no sample of X has modality {modality!r}")
+        return np.repeat(empty_row[np.newaxis], len(present), axis=0)
     with naming_modality(modality):
         out = transformer.transform(take_rows(values, rows))
     return _refill(name, out, present)
+
+
+def _empty_row(out):
+    """An all-NaN row shaped as one row of a transformer's output."""
+    out = out.toarray() if hasattr(out, "toarray") else np.asarray(out)
+    return np.full(out.shape[1:], np.nan, dtype=np.result_type(out.dtype, np.float32)
+                   if out.dtype.kind in "biuf" else object)
 
 
 def _refill(name, out, present):
@@ -59,11 +70,13 @@ class ModalityTransformer(TransformerMixin, _BaseComposition):
     instead of raw waveforms) or a late-fusion ensemble.
 
     Samples that lack the modality are left out of ``fit`` and ``transform``
-    and come out as all-NaN rows, so they stay missing.
+    and come out as all-NaN rows, so they stay missing; a batch in which no
+    sample has the modality gives all-NaN rows of the shape seen at fit, as
+    EarlyFusion fills such a batch.
 
     Parameters
     ----------
-    transformers : list of (name, transformer, modality) tuples
+    transformers : list or tuple of (name, transformer, modality) tuples
         ``transformer`` is fitted on ``select_modality(X, modality)`` and its
         output becomes modality ``name``. ``modality`` is usually one name (it
         may be a list of names: the transformer then receives a ModalityDict,
@@ -95,6 +108,12 @@ class ModalityTransformer(TransformerMixin, _BaseComposition):
     >>> step.fit_transform(X)
     ModalityDict(n_samples=6, text=object(6,) str, pixels=float64(6, 16))
     """
+
+    _parameter_constraints = {
+        "transformers": [list, tuple],
+        "remainder": [StrOptions({"passthrough", "drop"})],
+        "n_jobs": [None, Integral],
+    }
 
     def __init__(self, transformers, *, remainder="passthrough", n_jobs=None):
         self.transformers = transformers
@@ -140,8 +159,6 @@ class ModalityTransformer(TransformerMixin, _BaseComposition):
         return self
 
     def _check(self):
-        if self.remainder not in ("passthrough", "drop"):
-            raise ValueError(f"remainder must be 'passthrough' or 'drop', got {self.remainder!r}")
         for entry in self.transformers:
             if not (isinstance(entry, (tuple, list)) and len(entry) == 3):
                 raise ValueError(
@@ -162,6 +179,7 @@ class ModalityTransformer(TransformerMixin, _BaseComposition):
             yield name, transformer, modality, values, present
 
     @restore_on_failure
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit_transform(self, X, y=None):
         """Fit every transformer on its modality and return the transformed X.
 
@@ -180,13 +198,15 @@ class ModalityTransformer(TransformerMixin, _BaseComposition):
             y = check_n_targets(X, y, estimator=self)
         self.modalities_in_ = list(X.modalities)
         inputs = list(self._inputs(X, self.transformers))
-        self._check_output_names(X)
+        self._check_output_names(X, self.transformers, self.remainder)
         results = Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_transform_one)(name, clone(trans), modality, values, present, y)
             for name, trans, modality, values, present in inputs
         )
         self.transformers_ = [(name, fitted, mod)
                               for (name, _, mod, _, _), (fitted, _) in zip(inputs, results)]
+        self._fit_remainder = self.remainder
+        self._empty_rows = [_empty_row(out) for _, out in results]
         return self._assemble(X, [out for _, out in results])
 
     def fit(self, X, y=None):
@@ -217,18 +237,19 @@ class ModalityTransformer(TransformerMixin, _BaseComposition):
         """
         check_is_fitted(self)
         X = check_multimodal(X, modalities=self.modalities_in_, estimator=self)
-        self._check_output_names(X)
-        outputs = [_transform_one(name, trans, modality, values, present)
-                   for name, trans, modality, values, present
-                   in self._inputs(X, self.transformers_)]
+        self._check_output_names(X, self.transformers_, self._fit_remainder)
+        outputs = [_transform_one(name, trans, modality, values, present, empty)
+                   for (name, trans, modality, values, present), empty
+                   in zip(self._inputs(X, self.transformers_), self._empty_rows)]
         return self._assemble(X, outputs)
 
-    def _check_output_names(self, X):
+    @staticmethod
+    def _check_output_names(X, transformers, remainder):
         """An output must not silently replace a modality that is passed through."""
-        if self.remainder == "drop":
+        if remainder == "drop":
             return
-        used = {m for _, _, mod in self.transformers for m in modality_names(mod)}
-        for name, _, _ in self.transformers:
+        used = {m for _, _, mod in transformers for m in modality_names(mod)}
+        for name, _, _ in transformers:
             if name in X and name not in used:
                 raise ValueError(
                     f"transformer {name!r} has the name of a modality of X that it does not "
@@ -236,10 +257,11 @@ class ModalityTransformer(TransformerMixin, _BaseComposition):
                 )
 
     def _assemble(self, X, outputs):
-        used = {m for _, _, mod in self.transformers for m in modality_names(mod)}
-        kept = {} if self.remainder == "drop" else {
+        """The outputs beside the kept modalities, as fitted (``transformers_``)."""
+        used = {m for _, _, mod in self.transformers_ for m in modality_names(mod)}
+        kept = {} if self._fit_remainder == "drop" else {
             name: X[name] for name in X.modalities if name not in used}
-        produced = {name: out for (name, _, _), out in zip(self.transformers, outputs)}
+        produced = {name: out for (name, _, _), out in zip(self.transformers_, outputs)}
         return ModalityDict({**kept, **produced})
 
     @property

@@ -88,5 +88,27 @@ def test_transform_checks_modalities_and_pickles(X):
         step.transform(ModalityDict(image=X["image"], text=X["text"]))
     restored = pickle.loads(pickle.dumps(step))
     np.testing.assert_array_equal(restored.transform(X)["audio"], step.transform(X)["audio"])
-    with pytest.raises(ValueError, match="remainder must be 'passthrough' or 'drop'"):
+    # parameter constraints, as every scikit-learn estimator checks them
+    with pytest.raises(ValueError, match="The 'remainder' parameter of ModalityTransformer "
+                                         "must be a str among"):
         ModalityTransformer([], remainder="keep").fit(X)
+
+
+def test_transform_uses_the_fitted_state(X):
+    # before: transform read the current remainder and transformers
+    step = ModalityTransformer([("audio", FunctionTransformer(_clip_stats), "audio")]).fit(X)
+    expected = step.transform(X)
+    step.set_params(remainder="drop", transformers=[])
+    got = step.transform(X)
+    assert got.modalities == expected.modalities
+    np.testing.assert_array_equal(got["audio"], expected["audio"])
+
+
+def test_a_batch_without_the_modality_in_any_row(X):
+    # before: "no sample of X has modality 'audio'"; EarlyFusion handles the same batch
+    step = ModalityTransformer([("audio", FunctionTransformer(_clip_stats), "audio")]).fit(X)
+    width = step.transform(X)["audio"].shape[1]
+    batch = X[:3].with_missing("audio", [0, 1, 2])
+    out = step.transform(batch)
+    assert out["audio"].shape == (3, width) and np.isnan(out["audio"]).all()
+    assert out.is_missing("audio").all()
