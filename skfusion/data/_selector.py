@@ -274,6 +274,7 @@ class ModalitySelector(TransformerMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.requires_fit = False
         tags.input_tags.two_d_array = True
+        tags.input_tags.sparse = True  # columns of a sparse matrix are selected as they are
         tags.input_tags.string = True
         tags.input_tags.allow_nan = True
         tags.transformer_tags.preserves_dtype = []

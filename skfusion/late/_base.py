@@ -536,6 +536,9 @@ class _BaseLateFusion(TransformerMixin, _BaseComposition):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
+        # transform gives probabilities, decision values or class indices,
+        # whatever the input's dtype
+        tags.transformer_tags.preserves_dtype = []
         try:
             members = [get_tags(estimator) for _, estimator, _ in self.estimators
                        if not _is_drop(estimator)]

@@ -10,7 +10,6 @@ from sklearn.model_selection import GridSearchCV, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import SVC
 from sklearn.utils import check_array
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skfusion import ModalityDict, ModalitySelector
 from skfusion.augment import (
@@ -190,11 +189,6 @@ def test_wrapper_clones_and_pickles(multimodal):
     np.testing.assert_array_equal(restored.predict_proba(X), model.predict_proba(X))
     assert clone(model).get_params()["augmenters"]["image"].rotation == 10.0
     np.testing.assert_array_equal(model.classes_, [0, 1, 2])
-
-
-@parametrize_with_checks([AugmentedEstimator(LogisticRegression(), Jitter(), random_state=0)])
-def test_sklearn_estimator_checks(estimator, check):
-    check(estimator)
 
 
 def test_wraps_a_late_fusion_classifier_on_images_and_audio():
