@@ -229,8 +229,8 @@ def searches_on_split(X_train, y_train, groups, X_test, y_test):
             "stock_best": stock.best_params_, "skfusion_best": ours.best_params_,
             "stock_scores": stock_scores.round(4).tolist(),
             "skfusion_scores": ours_scores.round(4).tolist(),
-            # soft votes must agree; hard votes differ where sklearn breaks a tie by
-            # the lower class and skfusion by the higher mean probability
+            # soft votes must agree (hard votes follow VotingClassifier(voting="hard")
+            # too: members vote by predict, ties go to the lower class)
             "same_soft_scores": bool(np.allclose(stock_scores[soft], ours_scores[soft])),
         },
         "rule_search": {

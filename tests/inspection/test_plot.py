@@ -255,6 +255,34 @@ def test_calibration_from_a_late_fusion_classifier(noise_and_signal, tmp_path):
     _save_png(display, tmp_path, "calibration_late_fusion")
 
 
+def test_calibration_of_a_binary_stacking_fusion_reads_its_transform(noise_and_signal):
+    # the display reads the public transform (StackingClassifier's: the
+    # positive class's probability when binary), not private members
+    late = pytest.importorskip("skfusion.late")
+    X_train, y_train, X_test, y_test = noise_and_signal
+    keep_train, keep_test = y_train < 2, y_test < 2
+    X_train, y_train, X_test, y_test = (X_train[keep_train], y_train[keep_train],
+                                        X_test[keep_test], y_test[keep_test])
+    flat = FunctionTransformer(_flatten)
+    model = late.LateFusionClassifier([
+        ("img", make_pipeline(flat, LogisticRegression()), "image"),
+        ("off", "drop", "image"),
+        ("tab", LogisticRegression(), "table"),
+    ], fusion="stacking", cv=3).fit(X_train, y_train)
+    X_test = X_test.with_missing("table", np.arange(10))
+    display = MemberCalibrationDisplay.from_estimator(model, X_test, y_test, n_bins=4)
+    assert list(display.lines_) == ["img", "tab"]
+    tab = model.named_estimators_["tab"]
+    proba = np.full((len(y_test), 2), np.nan)
+    proba[10:] = tab.predict_proba(X_test["table"][10:])
+    expected = MemberCalibrationDisplay.from_predictions(y_test, {"tab": proba}, n_bins=4)
+    np.testing.assert_allclose(display.prob_true["tab"], expected.prob_true["tab"])
+    np.testing.assert_allclose(display.prob_pred["tab"], expected.prob_pred["tab"])
+    voting = model.set_params(fusion="vote").fit(X_train, y_train)
+    with pytest.raises(TypeError, match="fusion='vote'"):
+        MemberCalibrationDisplay.from_estimator(voting, X_test, y_test)
+
+
 def test_calibration_bad_input(fitted_fusion, noise_and_signal):
     _, _, X_test, y_test = noise_and_signal
     with pytest.raises(TypeError, match="LateFusionClassifier or a list of"):
