@@ -168,6 +168,23 @@ def test_vote_equals_hard_voting(dataset, weights):
             for n in ours.get_feature_names_out()] == list(theirs.get_feature_names_out())
 
 
+@pytest.mark.parametrize("voting", ["soft", "hard"])
+def test_voting_with_sample_weights_on_sparse_x(voting):
+    X, y = DATASETS["strings"]()
+    X = sparse.csr_matrix(np.where(np.abs(X) > 0.8, X, 0.0))
+    weight = np.random.RandomState(2).uniform(0.2, 3, len(y))
+    members = [("lr", LogisticRegression(C=0.3)), ("lr2", LogisticRegression(C=3.0)),
+               ("tree", DecisionTreeClassifier(max_depth=3, random_state=0))]
+    ours = LateFusionClassifier(_triples(members),
+                                fusion="mean" if voting == "soft" else "vote").fit(
+        X, y, sample_weight=weight)
+    theirs = VotingClassifier(members, voting=voting).fit(X, y, sample_weight=weight)
+    assert_array_equal(ours.predict(X), theirs.predict(X))
+    assert_allclose(ours.transform(X), theirs.transform(X), atol=ATOL)
+    if voting == "soft":
+        assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=ATOL)
+
+
 def test_vote_ties_follow_voting_classifier():
     # two members that disagree on every row: every row is a tie
     X, y = DATASETS["multiclass"]()
