@@ -652,9 +652,9 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
         self.named_transformers_ = Bunch(
             **{name: transformer for name, transformer, _ in self.transformers_}
         )
-        # "remainder" is always a key, as in ColumnTransformer
         self.output_indices_ = {name: slice(0, 0) for name, _, _ in blocks}
-        self.output_indices_.setdefault("remainder", slice(0, 0))
+        if not self._multimodal:  # columns: "remainder" is always a key, as in ColumnTransformer
+            self.output_indices_.setdefault("remainder", slice(0, 0))
         start = 0
         for block, Xt in zip(self._fitted_blocks, Xs):
             self.output_indices_[block.name] = slice(start, start + Xt.shape[1])
