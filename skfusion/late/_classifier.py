@@ -146,8 +146,8 @@ default="auto"
     stack_method_ : list of str
         The same, under StackingClassifier's name.
     member_scores_ : dict or None
-        Each member's out-of-fold accuracy on its rows, when out-of-fold
-        predictions were computed, else None.
+        Each member's out-of-fold accuracy on its rows (NaN for a regressor
+        member), when out-of-fold predictions were computed, else None.
     n_features_in_ : int
         Number of features when X is a plain array (only then).
 

@@ -318,3 +318,23 @@ def test_stacking_passthrough_adds_the_modality_features(data):
                                passthrough="text", cv=3)
     with pytest.raises(ValueError, match="passthrough modality 'text' must be a numeric"):
         clf.fit(X_text, y)
+
+
+def test_stacking_fills_an_absent_decision_function_member_with_its_mean(data):
+    # stack_method="auto" stacks LinearSVC's raw decision values, as
+    # StackingClassifier; a sample lacking the member's modality gets the
+    # member's mean out-of-fold decision values
+    from sklearn.svm import LinearSVC
+
+    X, y = data
+    clf = LateFusionClassifier(members(table=LinearSVC(C=0.1)), fusion="stacking",
+                               cv=3).fit(X, y)
+    assert clf.stack_method_ == ["predict_proba", "decision_function"]
+    X_test = X[:6].with_missing("table", [0, 1])
+    features = clf.transform(X_test)
+    assert features.shape == (6, 6)
+    decision = clf.named_estimators_["tab"].decision_function(X["table"][2:6])
+    np.testing.assert_allclose(features[2:, 3:], decision)
+    np.testing.assert_allclose(features[0, 3:], features[1, 3:])  # the same fill
+    assert not np.allclose(features[0, 3:], 0.0)
+    assert clf.predict(X_test).shape == (6,)
