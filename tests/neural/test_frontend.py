@@ -11,6 +11,7 @@ from sklearn.model_selection import GroupShuffleSplit  # noqa: E402
 from skfusion import ModalityDict  # noqa: E402
 from skfusion.datasets import load_av_digits  # noqa: E402
 from skfusion.neural import (  # noqa: E402
+    FusionModule,
     FusionNetClassifier,
     LogMelSpectrogram,
     MLPEncoder,
@@ -69,7 +70,7 @@ def test_mel_filter_bank_is_librosas(sr, n_fft, n_mels, fmin, fmax):
 @pytest.mark.parametrize("top_db", [60.0, None])
 def test_frames_are_librosas_clip_by_clip(ragged_clips, top_db):
     librosa = pytest.importorskip("librosa")
-    frontend = LogMelSpectrogram(sr=8000, n_mels=32, top_db=top_db)
+    frontend = LogMelSpectrogram(sr=8000, n_mels=32, hop_length=80, top_db=top_db)
     batch, lengths = padded_batch(ragged_clips)
     mel, frames = frontend(batch, lengths)
     basis = librosa.filters.mel(sr=8000, n_fft=256, n_mels=32)
@@ -92,7 +93,7 @@ def test_pooled_frames_match_log_mel_features(ragged_clips, top_db):
     from skfusion.features import LogMelFeatures
 
     expected = LogMelFeatures(sr=8000, n_mels=32, top_db=top_db).fit_transform(ragged_clips)
-    mel, frames = LogMelSpectrogram(sr=8000, n_mels=32, top_db=top_db)(
+    mel, frames = LogMelSpectrogram(sr=8000, n_mels=32, hop_length=80, top_db=top_db)(
         *padded_batch(ragged_clips))
     for i in range(len(ragged_clips)):
         own = mel[i, :, :frames[i]].double()
@@ -103,7 +104,7 @@ def test_pooled_frames_match_log_mel_features(ragged_clips, top_db):
 def test_padding_does_not_change_a_clips_energies(ragged_clips):
     frontend = LogMelSpectrogram(sr=8000)
     together, frames = frontend(*padded_batch(ragged_clips))
-    noise = padded_batch(ragged_clips, length=together.shape[2] * 80 + 500, fill=0.7)
+    noise = padded_batch(ragged_clips, length=together.shape[2] * 160 + 500, fill=0.7)
     with_garbage, frames_garbage = frontend(*noise)
     assert torch.equal(frames, frames_garbage)
     for i, clip in enumerate(ragged_clips):
@@ -124,12 +125,12 @@ def test_the_recording_level_does_not_matter_and_silence_is_finite():
     quiet, _ = frontend(torch.from_numpy(clip * 0.01))
     torch.testing.assert_close(loud, quiet, atol=1e-3, rtol=0)
     silent, frames = frontend(torch.zeros(2, 1, 1000), torch.tensor([1000, 10]))
-    assert torch.isfinite(silent).all() and frames.tolist() == [13, 4]
+    assert torch.isfinite(silent).all() and frames.tolist() == [7, 2]
 
 
 def test_settings_and_errors():
     frontend = LogMelSpectrogram(sr=16000, n_mels=40)
-    assert (frontend.n_fft_, frontend.hop_length_) == (512, 160)
+    assert (frontend.n_fft_, frontend.hop_length_) == (512, 320)
     assert frontend.mel_basis.shape == (40, 257)
     assert "sr" not in frontend.state_dict() and not list(frontend.parameters())
     with pytest.raises(ValueError, match="sr must be an int >= 1"):
@@ -195,3 +196,19 @@ def test_equal_length_clips_in_a_2d_array_with_a_front_end():
     assert clf.score(X, y) == 1.0
     default = FusionNetClassifier(max_epochs=1).fit(X, y).net_.module_.encoders["0"]
     assert isinstance(default, MLPEncoder)  # the default for a 2-D array stays the MLP
+
+
+def test_fusion_module_hands_lengths_and_presence_to_the_front_end_on_meta():
+    specs = {"image": {"layout": "image", "shape": (1, 8, 8)},
+             "audio": {"layout": "sequence", "shape": (1, 2048)}}
+    module = FusionModule(specs, 3, embed_dim=8, modality_dropout=0.5, aux_heads=True)
+    assert module.sequence_names == module.masked_names - {"image"} == {"audio"}
+    module = module.to(META).train()
+    batch = {"image": torch.empty(4, 1, 8, 8, device=META),
+             "audio": torch.empty(4, 1, 2048, device=META),
+             "_lengths_audio": torch.empty(4, dtype=torch.int64, device=META),
+             "_present": torch.empty(4, 2, device=META)}
+    output, aux, _ = module(**batch)
+    assert output.shape == (4, 3) and output.device == META and aux.device == META
+    (output.sum() + aux.sum()).backward()
+    assert all(p.grad is not None and p.grad.device == META for p in module.parameters())
