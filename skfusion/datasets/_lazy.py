@@ -1,6 +1,8 @@
 """A modality whose files are decoded only when its values are used."""
 
+import hashlib
 import numbers
+import pickle
 import warnings
 from functools import partial
 
@@ -106,12 +108,18 @@ class LazyFileArray:
     def __getstate__(self):
         state = dict(self.__dict__)
         del state["_failed"]
+        # records as one bytes object: joblib hashes it at once, not tuple by tuple
+        if self.records is not None:
+            state["records"] = pickle.dumps(self.records, protocol=pickle.HIGHEST_PROTOCOL)
         # what the files are now: a cache key taken from the pickle changes with them
-        state["_now"] = [file_stamp(path) for path in self.paths if path is not None]
+        now = pickle.dumps([file_stamp(path) for path in self.paths if path is not None])
+        state["_now"] = hashlib.blake2b(now, digest_size=16).hexdigest()
         return state
 
     def __setstate__(self, state):
         state.pop("_now", None)
+        if isinstance(state.get("records"), bytes):
+            state["records"] = pickle.loads(state["records"])
         self.__dict__.update(state)
         self._failed = {}
 
