@@ -376,7 +376,8 @@ def make_encoder(name, choice, spec, out_features, *, batch_norm=True):
     from ._frontend import LogMelSpectrogram, SpectrogramEncoder
 
     shape = spec["shape"]
-    choice = choice or default_encoder(spec)
+    if choice is None:
+        choice = default_encoder(spec)
     if isinstance(choice, LogMelSpectrogram) or choice == "logmel":
         _check_mono(name, spec)
         frontend = copy.deepcopy(choice) if isinstance(choice, nn.Module) else None

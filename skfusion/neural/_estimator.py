@@ -312,8 +312,8 @@ class FusionNetClassifier(ClassifierMixin, _BaseFusionNet):
         (64), ``module__dropout`` (0.2), ``module__rank`` (4),
         ``module__tensor_dim`` (8), ``module__batch_norm`` (True) (see
         :class:`FusionModule`), ``criterion__*``, ``optimizer__*``
-        (``optimizer__weight_decay``), ``iterator_train__*``,
-        ``iterator_valid__*`` (``iterator_train__num_workers``),
+        (``optimizer__weight_decay``), ``iterator_train__*``
+        (``iterator_train__num_workers``), ``iterator_valid__*``,
         ``callbacks__*`` (``callbacks__print_log__sink``), ``dataset__*``
         and ``compile__*``. Any other name raises a ``TypeError`` at
         construction, as a misspelled keyword does for any scikit-learn
