@@ -1,5 +1,7 @@
 """The log-mel front-end inside the net: numbers, padding, devices, and raw clips end to end."""
 
+import pickle
+
 import numpy as np
 import pytest
 
@@ -181,6 +183,9 @@ def test_fit_on_raw_av_digits_clips(av_digits):
     assert only.score(ModalityDict(audio=X["audio"][test]), y[test]) > 0.6
     lost = X[test].with_missing("audio", np.arange(0, len(test), 2))
     assert clf.predict(lost).shape == (len(test),)
+    # the filter bank and the window travel with a pickled net
+    loaded = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_allclose(loaded.predict_proba(X[test]), clf.predict_proba(X[test]))
 
 
 def test_equal_length_clips_in_a_2d_array_with_a_front_end():
