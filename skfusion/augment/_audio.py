@@ -4,8 +4,9 @@ import numbers
 
 import numpy as np
 
-from ..data._container import _object_array
+from ..data import is_missing_entry
 from ..utils._sklearn_compat import Interval
+from ..utils.arrays import object_array
 from ..utils.validation import check_waveform
 from ._base import BaseAugmenter, symmetric
 
@@ -85,7 +86,7 @@ class AudioAugmenter(BaseAugmenter):
         if self.pitch and self.sr is None:
             raise ValueError("AudioAugmenter(pitch=...) needs the sample rate: pass sr=...")
         if isinstance(values, (list, tuple)):
-            values = _object_array(values)
+            values = object_array(values)
         values = np.asarray(values) if not isinstance(values, np.ndarray) else values
         if values.ndim == 2 and values.dtype.kind in "iuf":
             if self.speed:
@@ -100,7 +101,7 @@ class AudioAugmenter(BaseAugmenter):
                 f"numeric array); got dtype {values.dtype} and shape {values.shape}"
             )
         for i, clip in enumerate(values):
-            if clip is not None:
+            if not is_missing_entry(clip):
                 check_waveform(clip, index=i, who="AudioAugmenter")
         return values
 

@@ -4,6 +4,8 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 
+from ..data import is_missing_entry
+
 __all__ = ["BaseAugmenter"]
 
 
@@ -12,7 +14,8 @@ class BaseAugmenter(BaseEstimator):
 
     An augmenter is stateless: :meth:`augment` returns one randomly altered
     copy of every entry of a modality array, leaving missing entries
-    (``None``, all-NaN rows) missing. Subclasses implement
+    (``None``, NaN, all-NaN rows: :func:`skfusion.data.is_missing_entry`)
+    missing. Subclasses implement
     ``_augment_one(value, rng)`` for one sample and, when they need it,
     ``_check_values(values)``.
 
@@ -57,7 +60,7 @@ class BaseAugmenter(BaseEstimator):
         values = self._check_values(values)
         out = values.copy()
         for i in range(len(values)):
-            if not _is_missing(values[i]):
+            if not is_missing_entry(values[i]):
                 out[i] = self._augment_one(values[i], rng)
         return out
 
@@ -66,14 +69,6 @@ class BaseAugmenter(BaseEstimator):
 
     def _augment_one(self, value, rng):  # pragma: no cover - abstract
         raise NotImplementedError
-
-
-def _is_missing(value):
-    if value is None:
-        return True
-    if isinstance(value, np.ndarray) and value.dtype.kind == "f" and value.size:
-        return bool(np.isnan(value).all())
-    return False
 
 
 def symmetric(rng, bound):

@@ -5,6 +5,7 @@ import numbers
 import numpy as np
 from scipy import ndimage
 
+from ..data import missing_mask
 from ..utils._sklearn_compat import Interval, StrOptions
 from ._base import BaseAugmenter, symmetric
 
@@ -75,7 +76,7 @@ class ImageAugmenter(BaseAugmenter):
             )
         if values.dtype.kind == "f" and len(values):
             finite = np.isfinite(values.reshape(len(values), -1))
-            missing = np.isnan(values.reshape(len(values), -1)).all(axis=1)
+            missing = missing_mask(values)
             bad = np.flatnonzero(~finite.all(axis=1) & ~missing)
             if bad.size:
                 raise ValueError(

@@ -10,7 +10,14 @@ from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from ..data import ModalityDict, check_multimodal, check_n_targets, naming_modality, take_rows
+from ..data import (
+    ModalityDict,
+    check_multimodal,
+    check_n_targets,
+    naming_modality,
+    rows_of_params,
+    take_rows,
+)
 from ..utils._sklearn_compat import HasMethods, Interval, _fit_context
 from ._base import BaseAugmenter
 
@@ -271,11 +278,7 @@ class AugmentedEstimator(MetaEstimatorMixin, BaseEstimator):
         )
         X_res, y_res = sampler.fit_resample(X, y)
         n_samples = len(sampler.sample_indices_) // (self.n_copies + 1)
-        params = {
-            key: take_rows(value, sampler.sample_indices_) if _is_per_sample(value, n_samples)
-            else value
-            for key, value in fit_params.items()
-        }
+        params = rows_of_params(fit_params, sampler.sample_indices_, n_samples)
         self.estimator_ = clone(self.estimator).fit(X_res, y_res, **params)
         self.n_samples_fit_ = len(sampler.sample_indices_)
         return self
@@ -411,10 +414,5 @@ class AugmentedEstimator(MetaEstimatorMixin, BaseEstimator):
         tags.input_tags.sparse = False  # augmenters alter dense values
         tags.target_tags.required = inner.target_tags.required
         return tags
-
-
-def _is_per_sample(value, n_samples):
-    return hasattr(value, "__len__") and not isinstance(value, (str, dict)) and (
-        len(value) == n_samples)
 
 

@@ -4,6 +4,7 @@ import numbers
 
 import numpy as np
 
+from ..data import is_missing_entry
 from ..utils._sklearn_compat import Interval
 from ._base import BaseAugmenter
 
@@ -15,7 +16,7 @@ class TextAugmenter(BaseAugmenter):
 
     Each token is dropped with probability ``dropout`` (at least one token
     is kept), then each pair of neighbouring tokens is swapped with
-    probability ``swap``. ``None`` entries stay ``None``.
+    probability ``swap``. Missing entries (``None``, NaN) stay as they are.
 
     Parameters
     ----------
@@ -53,7 +54,7 @@ class TextAugmenter(BaseAugmenter):
                 f"TextAugmenter expects a 1-D array of strings; got shape {values.shape}"
             )
         for i, text in enumerate(values):
-            if text is not None and not isinstance(text, str):
+            if not (isinstance(text, str) or is_missing_entry(text)):
                 raise TypeError(
                     f"TextAugmenter expects strings; entry {i} is a {type(text).__name__}"
                 )

@@ -7,13 +7,23 @@ here imports another subpackage.
 
 import importlib
 
-from ._container import ModalityDict, take_rows
+from ._container import ModalityDict
+from ._rows import (
+    is_missing_entry,
+    is_per_sample,
+    missing_mask,
+    modality_names,
+    presence,
+    refill_rows,
+    rows_of_params,
+    take_rows,
+)
 
 # names whose modules import scikit-learn: loaded on first use to keep `import skfusion` light
 _LAZY = {
     "ModalitySelector": "._selector",
-    "modality_names": "._selector",
     "select_modality": "._selector",
+    "column_positions": "._selector",
     "ModalityTransformer": "._transformer",
     "check_multimodal": "._validation",
     "check_n_targets": "._validation",
@@ -22,7 +32,18 @@ _LAZY = {
     "predict_in_batches": "._batching",
 }
 
-__all__ = ["ModalityDict", "take_rows", *_LAZY]
+__all__ = [
+    "ModalityDict",
+    "is_missing_entry",
+    "is_per_sample",
+    "missing_mask",
+    "modality_names",
+    "presence",
+    "refill_rows",
+    "rows_of_params",
+    "take_rows",
+    *_LAZY,
+]
 
 
 def __getattr__(name):

@@ -7,24 +7,10 @@ import numpy as np
 from scipy import sparse
 
 from ..utils._fingerprint import buffer_digest, file_stamp, stamp_changes
+from ..utils.arrays import is_frame, is_pandas, object_array
+from ._rows import _list_to_array, missing_mask, take_rows
 
-__all__ = ["ModalityDict", "take_rows"]
-
-
-def _is_frame(value):
-    return hasattr(value, "iloc") and hasattr(value, "columns")
-
-
-def _is_pandas(value):
-    return hasattr(value, "iloc")
-
-
-def _object_array(values):
-    """Build a 1-D object array whose entries are the given items, unchanged."""
-    out = np.empty(len(values), dtype=object)
-    for i, item in enumerate(values):
-        out[i] = item
-    return out
+__all__ = ["ModalityDict"]
 
 
 def _as_modality(name, value):
@@ -43,7 +29,7 @@ def _as_modality(name, value):
             f"modality {name!r} is a dict; a modality must be one array-like "
             "(use one modality per key of the ModalityDict instead)"
         )
-    if _is_pandas(value):
+    if is_pandas(value):
         return value
     if sparse.issparse(value):
         return sparse.csr_matrix(value) if value.format != "csr" else value
@@ -70,65 +56,8 @@ def _as_modality(name, value):
     return array
 
 
-def _list_to_array(values):
-    """Numeric lists become numeric arrays; ragged or mixed lists become object arrays."""
-    try:
-        array = np.asarray(values)
-    except (ValueError, TypeError):
-        return _object_array(values)
-    if array.dtype.kind in "biufcUS" and array.ndim >= 1:
-        return array
-    return _object_array(values)
-
-
 def _n_rows(value):
     return value.shape[0]
-
-
-def take_rows(value, rows):
-    """The rows of one modality, a ModalityDict, a DataFrame, a sparse matrix or an array.
-
-    The one row-indexing helper every skfusion estimator uses, so that a
-    modality of any kind is indexed the same way everywhere.
-
-    Parameters
-    ----------
-    value : ModalityDict, DataFrame or Series, sparse matrix, ndarray, list or duck array
-        Anything with one entry per sample along its first axis.
-    rows : slice or array-like of int
-        The rows to take.
-
-    Returns
-    -------
-    taken : same kind as ``value`` (lists and tuples come back as arrays)
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skfusion.data import take_rows
-    >>> take_rows(np.arange(10), [3, 1])
-    array([3, 1])
-    """
-    if _is_pandas(value) and not isinstance(value, dict):
-        return value.iloc[rows]
-    if isinstance(value, (list, tuple)):
-        value = _list_to_array(value)
-    return value[rows]
-
-
-def rows_of_params(params, rows, n_samples):
-    """Index every per-sample metadata value (length ``n_samples``) by ``rows``.
-
-    Metadata of other lengths (scalars, strings, per-class arrays) pass through
-    unchanged. Used wherever an estimator fits a step on a subset of the rows
-    (the rows holding a modality, a cross-validation fold).
-    """
-    out = {}
-    for key, value in params.items():
-        per_sample = (value is not None and hasattr(value, "__len__")
-                      and not isinstance(value, str) and len(value) == n_samples)
-        out[key] = take_rows(value, rows) if per_sample else value
-    return out
 
 
 def _normalize_rows(key, n_samples):
@@ -163,9 +92,9 @@ def _normalize_rows(key, n_samples):
 
 
 def _describe(value):
-    if _is_frame(value):
+    if is_frame(value):
         return f"DataFrame{tuple(value.shape)}"
-    if _is_pandas(value):
+    if is_pandas(value):
         return f"Series({value.shape[0]},)"
     if sparse.issparse(value):
         return f"sparse {value.dtype}{tuple(value.shape)}"
@@ -180,57 +109,9 @@ def _describe(value):
     return text
 
 
-def _missing_mask(value):
-    """Rows that lack the modality: ``None`` entries, or all-NaN rows."""
-    n = _n_rows(value)
-    if hasattr(value, "missing_mask"):
-        # lazily loaded modalities know what is missing without decoding it
-        return np.asarray(value.missing_mask(), dtype=bool)
-    if _is_frame(value):
-        return value.isna().to_numpy().all(axis=1)
-    if _is_pandas(value):
-        return value.isna().to_numpy()
-    if sparse.issparse(value):
-        return np.zeros(n, dtype=bool)
-    value = np.asarray(value) if not isinstance(value, np.ndarray) else value
-    if value.dtype == object:
-        flags = np.array([_is_missing_entry(v) for v in value.reshape(-1)], dtype=bool)
-        return flags.reshape(n, -1).all(axis=1) if n else np.zeros(0, dtype=bool)
-    if value.dtype.kind in "fc":
-        return _all_nan_rows(value.reshape(n, -1))
-    return np.zeros(n, dtype=bool)
-
-
-def _all_nan_rows(flat):
-    """Rows of a 2-D float array that are all NaN.
-
-    Only rows whose first entry is NaN can be, so the others are never read
-    past their first entry: a modality with nothing missing costs one column.
-    A row of no values (a modality with 0 features) is not missing: it is
-    empty, which the estimator that receives it reports.
-    """
-    if flat.shape[1] == 0:
-        return np.zeros(flat.shape[0], dtype=bool)
-    mask = np.isnan(flat[:, 0])
-    candidates = np.flatnonzero(mask)
-    if candidates.size:
-        mask[candidates] = np.isnan(flat[candidates, 1:]).all(axis=1)
-    return mask
-
-
-def _is_missing_entry(entry):
-    if entry is None:
-        return True
-    if isinstance(entry, float) and np.isnan(entry):
-        return True
-    if isinstance(entry, np.ndarray) and entry.dtype.kind == "f" and entry.size:
-        return bool(np.isnan(entry).all())
-    return False
-
-
 def _blank_rows(name, value, rows):
     """Return a copy of ``value`` whose ``rows`` are marked missing."""
-    if _is_pandas(value):
+    if is_pandas(value):
         out = value.copy()
         out.iloc[rows] = np.nan
         return out
@@ -459,7 +340,7 @@ class ModalityDict(dict):
             True where the entry is ``None`` (object modalities) or the row
             is all NaN (numeric modalities).
         """
-        return _missing_mask(self[modality])
+        return missing_mask(self[modality])
 
     def with_missing(self, modality, rows):
         """Return a copy in which ``rows`` lack ``modality``.
@@ -479,10 +360,43 @@ class ModalityDict(dict):
         X : ModalityDict
             A new ModalityDict; the others modalities are shared, not copied.
         """
-        value = self[modality]
         rows = _normalize_rows(rows, self.n_samples)
+        return self.replace({modality: _blank_rows(modality, self[modality], rows)})
+
+    def replace(self, modalities=(), /, **kwargs):
+        """Return a copy in which some modalities are replaced (or added).
+
+        The other modalities are shared with this ModalityDict, not copied;
+        this one is left unchanged.
+
+        Parameters
+        ----------
+        modalities : mapping or iterable of (name, array-like) pairs, default=()
+            The new modalities, each with one entry per sample.
+        **kwargs : array-like
+            More modalities, by name.
+
+        Returns
+        -------
+        X : ModalityDict
+
+        Raises
+        ------
+        ValueError
+            If a new modality does not have ``n_samples`` entries.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skfusion import ModalityDict
+        >>> X = ModalityDict(image=np.zeros((2, 3, 3)), text=["a", "b"])
+        >>> X.replace(text=["c", "d"])["text"]
+        array(['c', 'd'], dtype=object)
+        >>> X["text"]
+        array(['a', 'b'], dtype=object)
+        """
         out = self.copy()
-        dict.__setitem__(out, modality, _blank_rows(modality, value, rows))
+        out.update(modalities, **kwargs)
         return out
 
     # -- construction helpers -------------------------------------------------
@@ -513,7 +427,7 @@ class ModalityDict(dict):
         >>> X
         ModalityDict(n_samples=2, text=object(2,) str, table=DataFrame(2, 2))
         """
-        if not _is_frame(frame):
+        if not is_frame(frame):
             raise TypeError(
                 f"from_dataframe expects a pandas DataFrame, got {type(frame).__name__}"
             )
@@ -566,7 +480,7 @@ class ModalityDict(dict):
 def _column_array(series):
     values = series.to_numpy()
     if values.dtype.kind in "OUS" or str(series.dtype) in ("string", "str"):
-        return _object_array(list(series.astype(object).where(series.notna(), None)))
+        return object_array(list(series.astype(object).where(series.notna(), None)))
     return values
 
 
@@ -579,7 +493,7 @@ def _concat_values(name, values):
             f"{sorted('(n_samples, ' + ', '.join(map(str, s)) + ')' for s in shapes)}"
         )
     first = values[0]
-    if _is_pandas(first):
+    if is_pandas(first):
         import pandas as pd
 
         return pd.concat(values, ignore_index=True)
@@ -587,7 +501,7 @@ def _concat_values(name, values):
         return sparse.vstack(values, format="csr")
     arrays = [np.asarray(v) for v in values]
     if any(a.dtype == object for a in arrays):
-        return _object_array([item for a in arrays for item in a])
+        return object_array([item for a in arrays for item in a])
     return np.concatenate(arrays, axis=0)
 
 

@@ -8,36 +8,11 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from ..utils._sklearn_compat import _get_column_indices, _safe_indexing
-from ._container import ModalityDict, _check_lengths, _is_frame
+from ..utils.arrays import is_frame
+from ._container import ModalityDict, _check_lengths
+from ._rows import modality_names
 
-__all__ = ["ModalitySelector", "select_modality", "modality_names"]
-
-
-def modality_names(modality):
-    """The modality names that a selection refers to, as a list of str.
-
-    Parameters
-    ----------
-    modality : str, list of str, or other selection
-        A selection as :class:`ModalitySelector` takes it.
-
-    Returns
-    -------
-    names : list of str
-        The named modalities; empty for ``None``, callables, and column
-        selections by position.
-
-    Examples
-    --------
-    >>> from skfusion.data import modality_names
-    >>> modality_names("audio"), modality_names(["image", "audio"]), modality_names([0, 1])
-    (['audio'], ['image', 'audio'], [])
-    """
-    if isinstance(modality, str):
-        return [modality]
-    if isinstance(modality, (list, tuple)) and all(isinstance(m, str) for m in modality):
-        return list(modality)
-    return []
+__all__ = ["ModalitySelector", "select_modality", "column_positions"]
 
 
 def select_modality(X, modality):
@@ -78,7 +53,7 @@ def select_modality(X, modality):
         return _select_from_array(X.tocsr() if X.format == "dok" else X, modality)
     if isinstance(X, Mapping):
         return _select_from_mapping(X, modality)
-    if _is_frame(X):
+    if is_frame(X):
         return _select_from_frame(X, modality)
     if isinstance(X, np.ndarray):
         return _select_from_array(X, modality)
@@ -171,7 +146,7 @@ def column_positions(X, key):
     Examples
     --------
     >>> import numpy as np
-    >>> from skfusion.data._selector import column_positions
+    >>> from skfusion.data import column_positions
     >>> column_positions(np.zeros((2, 4)), slice(1, 3)), column_positions(np.zeros((2, 4)), [])
     ([1, 2], [])
     """

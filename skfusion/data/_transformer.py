@@ -9,8 +9,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..utils._fit_state import restore_on_failure
 from ..utils._sklearn_compat import StrOptions, _BaseComposition, _fit_context
-from ._container import ModalityDict, take_rows
-from ._selector import modality_names, select_modality
+from ._container import ModalityDict
+from ._rows import modality_names, presence, refill_rows, take_rows
+from ._selector import select_modality
 from ._validation import check_multimodal, check_n_targets, naming_modality
 
 __all__ = ["ModalityTransformer"]
@@ -53,10 +54,9 @@ def _refill(name, out, present):
         )
     if present.all():
         return out
+    # dense, so that the absent rows are all-NaN and stay missing
     out = out.toarray() if hasattr(out, "toarray") else np.asarray(out, dtype=float)
-    full = np.full((len(present), *out.shape[1:]), np.nan, dtype=np.result_type(out, np.float32))
-    full[present] = out
-    return full
+    return refill_rows(out, present)
 
 
 class ModalityTransformer(TransformerMixin, _BaseComposition):
@@ -172,10 +172,8 @@ class ModalityTransformer(TransformerMixin, _BaseComposition):
     def _inputs(X, transformers):
         for name, transformer, modality in transformers:
             values = select_modality(X, modality)
-            if isinstance(modality, str):
-                present = ~X.is_missing(modality)
-            else:
-                present = np.ones(len(X), dtype=bool)
+            # a transformer of several modalities gets them all and handles missing rows
+            present = presence(X, modality if isinstance(modality, str) else None)
             yield name, transformer, modality, values, present
 
     @restore_on_failure

@@ -7,6 +7,7 @@ import numpy as np
 from scipy import sparse
 
 from ._container import ModalityDict
+from ._rows import modality_names
 
 __all__ = ["check_multimodal", "check_n_targets", "naming_modality"]
 
@@ -140,8 +141,6 @@ def naming_modality(modality):
         yield
     except (ValueError, TypeError) as exc:
         from sklearn.exceptions import NotFittedError
-
-        from ._selector import modality_names
 
         names = modality_names(modality)
         message = exc.args[0] if exc.args else None

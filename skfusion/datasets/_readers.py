@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..data._container import _object_array
+from ..utils.arrays import object_array
 from ..utils._progress import progress_bar
 
 __all__ = [
@@ -64,7 +64,7 @@ class Layout(NamedTuple):
 def assemble(values, layout):
     """Stack decoded values (``None`` for a missing sample) as ``layout`` says."""
     if layout.item_shape is None:
-        return _object_array(values)
+        return object_array(values)
     out = np.empty((len(values), *layout.item_shape), dtype=layout.dtype)
     gap = None if layout.dtype == object else np.nan
     for row, value in enumerate(values):

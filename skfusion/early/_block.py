@@ -12,8 +12,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-from ..data._container import _is_frame, _is_pandas, rows_of_params, take_rows
-from ..data import naming_modality
+from ..data import naming_modality, refill_rows, rows_of_params, take_rows
+from ..utils.arrays import is_frame, is_pandas
 from ._scaling import apply_block_scaling, fit_block_scaling
 
 __all__ = ["Flatten", "FittedBlock", "fit_transform_block", "transform_block"]
@@ -102,7 +102,7 @@ def _parts(X, prefix):
 
 
 def _part_names(label, part):
-    if _is_frame(part):
+    if is_frame(part):
         return [str(c) for c in part.columns]
     width = _flat(label, part).shape[1]
     return [label] if width == 1 and label != "x" else [f"{label}{i}" for i in range(width)]
@@ -111,7 +111,7 @@ def _part_names(label, part):
 def _flat(label, part):
     if sparse.issparse(part):
         return sparse.csr_matrix(part)
-    if _is_pandas(part):
+    if is_pandas(part):
         part = part.to_numpy()
     part = np.asarray(part)
     if part.dtype.kind not in "biuf":
@@ -291,7 +291,7 @@ def _ends_with_standard_scaler(transformer):
 def _assemble(block, Xt, present, n_samples):
     """Scale the block, put fill rows where the modality is missing, add the indicator."""
     if present is not None:
-        Xt = _scatter(Xt, present, block.fill, n_samples)
+        Xt = refill_rows(Xt, np.isin(np.arange(n_samples), present), block.fill)
     if block.scale is not None:
         Xt = apply_block_scaling(Xt, block.offset, block.scale)
     if not block.indicator:
@@ -305,27 +305,11 @@ def _assemble(block, Xt, present, n_samples):
     return np.hstack([Xt, flag.astype(Xt.dtype, copy=False)])
 
 
-def _scatter(Xt, present, fill, n_samples):
-    """Rows ``present`` from Xt, the fill vector everywhere else."""
-    missing = np.setdiff1d(np.arange(n_samples), present)
-    if sparse.issparse(Xt):
-        stacked = sparse.vstack(
-            [Xt, sparse.csr_matrix(np.tile(fill, (missing.size, 1)))], format="csr"
-        )
-        order = np.empty(n_samples, dtype=np.intp)
-        order[np.concatenate([present, missing])] = np.arange(n_samples)
-        return stacked[order]
-    out = np.empty((n_samples, Xt.shape[1]), dtype=np.result_type(Xt.dtype, np.float64))
-    out[present] = Xt
-    out[missing] = fill
-    return out
-
-
 def _check_output(name, Xt, n_expected):
     """The transformer's output as a 2-D array or CSR matrix with one row per sample."""
     if sparse.issparse(Xt):
         Xt = sparse.csr_matrix(Xt)
-    elif _is_pandas(Xt):
+    elif is_pandas(Xt):
         Xt = Xt.to_numpy()
     else:
         Xt = np.asarray(Xt)

@@ -16,11 +16,11 @@ from ..data import (
     ModalityDict,
     check_multimodal,
     check_n_targets,
+    column_positions,
     modality_names,
+    presence,
     select_modality,
 )
-from ..data._container import _is_frame
-from ..data._selector import column_positions
 from ..utils._fit_state import restore_on_failure
 from ..utils.validation import refuse_metadata_without_routing
 from ..utils._sklearn_compat import (
@@ -34,6 +34,7 @@ from ..utils._sklearn_compat import (
     _name_estimators,
     _VisualBlock,
 )
+from ..utils.arrays import is_frame
 from ._block import Flatten, fit_transform_block, transform_block
 from ._scaling import BLOCK_SCALINGS
 
@@ -518,7 +519,7 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
             if not reset:
                 self._check_shapes(X)
             return X
-        if _is_frame(X):
+        if is_frame(X):
             validate_data(self, X=X, reset=reset, skip_check_array=True)
             return X
         return validate_data(
@@ -555,11 +556,10 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
                 )
 
     def _missing_mask(self, X, modality):
+        """Rows the block cannot see: a block of the whole X needs every modality."""
         if not isinstance(X, ModalityDict):
             return None
-        names = X.modalities if modality is None else modality_names(modality)
-        masks = [X.is_missing(name) for name in names]
-        return np.logical_or.reduce(masks) if masks else None
+        return ~presence(X, X.modalities if modality is None else modality)
 
     # -- the blocks ---------------------------------------------------------
     def _resolve_blocks(self, X):
@@ -663,7 +663,7 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
 
     def _hstack(self, Xs, X):
         n_samples = X.shape[0]
-        if any(_is_frame(Xt) for Xt in Xs):  # set_output(transform="pandas")
+        if any(is_frame(Xt) for Xt in Xs):  # set_output(transform="pandas")
             return self._concat_frames(Xs, X)
         if not Xs:
             return np.zeros((n_samples, 0))
@@ -676,12 +676,12 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
         """The blocks as one DataFrame, each block's dtypes kept."""
         import pandas as pd
 
-        index = X.index if _is_frame(X) else pd.RangeIndex(X.shape[0])
+        index = X.index if is_frame(X) else pd.RangeIndex(X.shape[0])
         frames = []
         for Xt in Xs:
             if sparse.issparse(Xt):
                 Xt = Xt.toarray()
-            frame = Xt if _is_frame(Xt) else pd.DataFrame(Xt)
+            frame = Xt if is_frame(Xt) else pd.DataFrame(Xt)
             frames.append(frame.set_axis(index, axis=0).set_axis(
                 range(frame.shape[1]), axis=1))
         out = pd.concat(frames, axis=1) if frames else pd.DataFrame(index=index)
@@ -760,7 +760,7 @@ def _sparse_output(Xs, threshold):
 
 def _trailing_shape(value):
     """A modality's shape apart from its sample axis; () for ragged and text data."""
-    if _is_frame(value) or sparse.issparse(value):
+    if is_frame(value) or sparse.issparse(value):
         return (value.shape[1],)
     shape = getattr(value, "shape", None)
     return tuple(shape[1:]) if shape is not None else ()

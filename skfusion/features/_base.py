@@ -7,7 +7,9 @@ from scipy.sparse import issparse
 from sklearn.utils import gen_even_slices
 from sklearn.utils.parallel import Parallel, delayed
 
+from ..data import missing_mask
 from ..utils._progress import progress_bar
+from ..utils.arrays import object_array
 
 __all__ = []
 
@@ -58,16 +60,12 @@ def as_object_rows(X, what):
     if hasattr(X, "iloc"):
         X = X.to_numpy()
     if isinstance(X, (list, tuple)):
-        out = np.empty(len(X), dtype=object)
-        for i, item in enumerate(X):
-            out[i] = item
-        return out
+        return object_array(X)
     X = np.asarray(X) if not isinstance(X, np.ndarray) else X
     if X.dtype == object and X.ndim == 1:
         return X
     if X.ndim == 2 and X.dtype.kind in "biuf":
-        # all-NaN rows are missing entries, as in ModalityDict.is_missing
-        missing = np.isnan(X).all(axis=1) if X.dtype.kind == "f" else np.zeros(len(X), bool)
+        missing = missing_mask(X)  # all-NaN rows are missing entries
         out = np.empty(X.shape[0], dtype=object)
         for i in range(X.shape[0]):
             out[i] = None if missing[i] else X[i]

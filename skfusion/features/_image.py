@@ -16,6 +16,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..data import missing_mask
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
 from ._base import import_optional, map_chunks
 
@@ -131,10 +132,6 @@ def _convert_color(X, color):
         return X[..., :3]
     gray = X if X.ndim == 3 else X[..., 0]
     return np.repeat(gray[..., None], 3, axis=3)
-
-
-def _missing_rows(X):
-    return np.isnan(X.reshape(X.shape[0], -1)).all(axis=1)
 
 
 class PixelFeatures(_BaseImageFeatures):
@@ -413,7 +410,7 @@ class HOGFeatures(_BaseImageFeatures):
         check_is_fitted(self)
         X = self._as_images(self._check_images(X, reset=False)).astype(np.float64)
         self._check_no_partial_nan(X)
-        missing = _missing_rows(X)
+        missing = missing_mask(X)
         out = np.full((X.shape[0], self._n_features_out), np.nan)
         if (~missing).any():
             out[~missing] = map_chunks(self._hog_chunk, X[~missing], self.n_jobs,

@@ -8,7 +8,7 @@ import numbers
 
 import numpy as np
 
-from ..data import ModalityDict
+from ..data import take_rows
 
 __all__ = ["CORRUPTIONS", "corrupt_modality", "permute_modality"]
 
@@ -21,7 +21,7 @@ def permute_modality(X, modality, permutation):
     rest of the sample and from the target.
     """
     value = X[modality]
-    shuffled = ModalityDict._from_validated({modality: value})[permutation][modality]
+    shuffled = take_rows(value, permutation)
     if hasattr(shuffled, "iloc"):
         # keep the index of the untouched rows, so no index-based alignment undoes the shuffle
         shuffled.index = value.index
@@ -29,9 +29,7 @@ def permute_modality(X, modality, permutation):
 
 
 def _replace(X, modality, value):
-    out = X.copy()
-    dict.__setitem__(out, modality, value)
-    return out
+    return X.replace({modality: value})
 
 
 def _missing(X, modality, level, rng):

@@ -26,6 +26,7 @@ from ..data import (
     check_multimodal,
     modality_names,
     naming_modality,
+    presence,
     select_modality,
     take_rows,
 )
@@ -246,16 +247,9 @@ class _BaseLateFusion(TransformerMixin, _BaseComposition):
         A member whose selection is not by name (``None``, columns, a callable)
         is present for every row: it handles missing values itself.
         """
-        n_samples = X.shape[0]
-        present = np.ones((len(self._members), n_samples), dtype=bool)
-        if isinstance(X, ModalityDict):
-            missing = {}  # each modality's mask once, however many members read it
-            for i, (_, _, modality) in enumerate(self._members):
-                for name in modality_names(modality):
-                    if name not in missing:
-                        missing[name] = np.asarray(X.is_missing(name), dtype=bool)
-                    present[i] &= ~missing[name]
-        return present
+        missing = {}  # each modality's mask once, however many members read it
+        rows = [presence(X, modality, missing=missing) for _, _, modality in self._members]
+        return np.array(rows, dtype=bool).reshape(len(self._members), X.shape[0])
 
     @staticmethod
     def _check_coverage(present, names, where):

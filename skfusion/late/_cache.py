@@ -27,8 +27,7 @@ import warnings
 from sklearn.base import clone
 from sklearn.utils.validation import check_memory
 
-from ..data import take_rows
-from ..data._container import rows_of_params
+from ..data import rows_of_params, take_rows
 
 __all__ = ["MemberJobs", "member_output", "run_jobs"]
 

@@ -238,3 +238,20 @@ def test_custom_augmenter_from_the_base_class():
     out = Negate().augment(values)
     np.testing.assert_array_equal(out[0], [-1.0, -2.0])
     assert np.isnan(out[1]).all()
+
+
+def test_augmenters_leave_what_modality_dict_calls_missing_missing():
+    # one definition of "missing": the entries ModalityDict.is_missing flags pass through
+    from skfusion import ModalityDict
+
+    texts = np.array(["the quick brown fox", np.nan, None, "a dog"], dtype=object)
+    assert ModalityDict(text=texts).is_missing("text").tolist() == [False, True, True, False]
+    out = TextAugmenter(dropout=0.5, swap=0).augment(texts, random_state=0)
+    assert np.isnan(out[1]) and out[2] is None
+    assert set(out[0].split()) <= set(texts[0].split()) and out[3] in ("a dog", "a", "dog")
+    clips = np.empty(3, dtype=object)
+    clips[:] = [np.sin(np.arange(800) / 5.0), np.nan, np.full(800, np.nan)]
+    assert ModalityDict(audio=clips).is_missing("audio").tolist() == [False, True, True]
+    out = AudioAugmenter(shift=0, speed=0, pitch=0, gain_db=6).augment(clips, random_state=0)
+    assert np.isnan(out[1]) and np.isnan(out[2]).all()
+    assert not np.allclose(out[0], clips[0]) and out[0].shape == (800,)

@@ -3,7 +3,7 @@
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ...data import modality_names, select_modality
+from ...data import presence, select_modality
 from ...data import check_multimodal, check_n_targets
 from ._axes import get_axes
 
@@ -275,9 +275,7 @@ def _triple_proba(name, member, X, modality):
     if not hasattr(member, "predict_proba"):
         raise TypeError(f"member {name!r} ({type(member).__name__}) has no predict_proba; "
                         "a reliability diagram needs probabilities")
-    present = np.ones(X.n_samples, dtype=bool)
-    for modality_name in modality_names(modality):
-        present &= ~X.is_missing(modality_name)
+    present = presence(X, modality)
     proba = np.full((X.n_samples, len(member.classes_)), np.nan)
     if present.any():
         proba[present] = member.predict_proba(select_modality(X[present], modality))
