@@ -143,6 +143,17 @@ def column_positions(X, key):
     (every column). A key of another kind raises ColumnTransformer's
     ValueError ("No valid specification of the columns...").
 
+    Parameters
+    ----------
+    X : ndarray or DataFrame of shape (n_samples, n_columns)
+        The columns to select from.
+    key : int, str, list, slice, array-like of bool or None
+        The selection.
+
+    Returns
+    -------
+    positions : list of int
+
     Examples
     --------
     >>> import numpy as np

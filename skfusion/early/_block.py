@@ -67,7 +67,7 @@ class Flatten(TransformerMixin, BaseEstimator):
         Xt : ndarray or sparse matrix of shape (n_samples, n_features)
         """
         check_is_fitted(self)
-        if _is_frame(X) and all(kind in "biuf" for kind in (d.kind for d in X.dtypes)):
+        if is_frame(X) and all(kind in "biuf" for kind in (d.kind for d in X.dtypes)):
             return X  # numeric columns as they are (ColumnTransformer's pandas output keeps dtypes)
         parts = [_flat(label, part) for label, part in _parts(X, self.prefix)]
         if len(parts) == 1:
@@ -195,7 +195,7 @@ def fit_transform_block(name, transformer, X_block, y, missing_mask, *, modality
             Xt = transformer.fit(
                 X_fit, y_fit, **_rows_of(params.get("fit", {}), present, n_samples)
             ).transform(X_fit, **_rows_of(params.get("transform", {}), present, n_samples))
-    frame = Xt if keep_frame and _is_frame(Xt) else None
+    frame = Xt if keep_frame and is_frame(Xt) else None
     Xt = _check_output(name, Xt, _n_rows(X_fit))
     block = FittedBlock(name, transformer, modality)
     block.n_features = Xt.shape[1]
@@ -225,7 +225,7 @@ def transform_block(block, X_block, missing_mask, missing, params, keep_frame=Fa
     else:
         with naming_modality(block.modality):
             Xt = block.transformer.transform(X_in, **_rows_of(params, present, n_samples))
-        if keep_frame and _is_frame(Xt) and _as_is(block, present) \
+        if keep_frame and is_frame(Xt) and _as_is(block, present) \
                 and Xt.shape == (n_samples, block.n_features):
             return Xt
         Xt = _check_output(block.name, Xt, _n_rows(X_in))

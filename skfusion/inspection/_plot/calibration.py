@@ -3,8 +3,7 @@
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ...data import presence, select_modality
-from ...data import check_multimodal, check_n_targets
+from ...data import check_multimodal, check_n_targets, presence, select_modality
 from ._axes import get_axes
 
 __all__ = ["MemberCalibrationDisplay"]
@@ -250,9 +249,7 @@ def _late_fusion_probas(estimator, X):
         start += width
         if width == 1:
             proba = np.hstack([1.0 - proba, proba])
-        present = np.ones(X.n_samples, dtype=bool)
-        for modality_name in modality_names(modality):
-            present &= ~np.asarray(X.is_missing(modality_name), dtype=bool)
+        present = presence(X, modality)
         out.append((name, np.where(present[:, None], proba, np.nan), estimator.classes_))
     return out
 
