@@ -4,11 +4,18 @@ Protocol (../shared/BENCHMARKS.md): leave-2-speakers-out, 3 rotations. The same
 members everywhere (the recipe that reached the best product-rule accuracy):
 
 - image: DeskewImages (second-moment shear correction) -> HOG (4x4-pixel
-  cells, 3x3-cell blocks) -> PCA(100) -> SVC(C=10, probability=True)
+  cells, 3x3-cell blocks) -> PCA(100) -> PairwiseCalibratedClassifier(SVC(C=10))
 - audio: peak-normalized clip, silence trimmed at 20 dB -> 13 MFCCs (26 mel
   bands) with deltas, pooled as statistics plus 6 time segments ->
-  StandardScaler -> SVC(probability=True) (the audio settings found by
-  ``benchmarks/bench_features.py``)
+  StandardScaler -> PairwiseCalibratedClassifier(SVC()) (the audio settings
+  found by ``benchmarks/bench_features.py``)
+
+PairwiseCalibratedClassifier gives the SVCs libsvm's probabilities (per-pair
+Platt sigmoids on out-of-fold one-vs-one decision values, pairwise coupling)
+without ``SVC(probability=True)``, deprecated in scikit-learn 1.9. The same
+SVCs are also fused from their raw decision values (with and without
+temperature scaling) and wrapped in scikit-learn's
+``CalibratedClassifierCV(ensemble=False)``, for comparison.
 
 Every feature parameter is spelled out, so that a change of defaults in
 skfusion.features does not change this benchmark.
@@ -24,7 +31,6 @@ Run from the project root: ``python benchmarks/bench_late_fusion.py``.
 import shutil
 import sys
 import tempfile
-import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -41,6 +47,7 @@ from _common import (  # noqa: E402
 )
 
 import numpy as np  # noqa: E402
+from sklearn.calibration import CalibratedClassifierCV  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 from sklearn.ensemble import StackingClassifier, VotingClassifier  # noqa: E402
 from sklearn.model_selection import GridSearchCV, GroupKFold  # noqa: E402
@@ -53,9 +60,8 @@ from skfusion import (  # noqa: E402
     LateFusionClassifierCV,
     ModalityDict,
     ModalitySelector,
+    PairwiseCalibratedClassifier,
 )
-
-warnings.filterwarnings("ignore", message=".*probability.*deprecated", category=FutureWarning)
 
 RULES = ["mean", "weighted", "product", "max", "min", "median", "vote", "stacking"]
 # fusion choices both searches can express: soft votes with weights, hard votes
@@ -83,17 +89,24 @@ def features(bunch):
     return ModalityDict(image=image.astype(np.float32), audio=audio.astype(np.float32))
 
 
-def image_member():
-    return make_pipeline(PCA(100, random_state=0),
-                         SVC(C=10, probability=True, random_state=0))
+def image_member(calibrate=PairwiseCalibratedClassifier):
+    svc = SVC(C=10)
+    return make_pipeline(PCA(100, random_state=0), calibrate(svc) if calibrate else svc)
 
 
-def audio_member():
-    return make_pipeline(StandardScaler(), SVC(probability=True, random_state=0))
+def audio_member(calibrate=PairwiseCalibratedClassifier):
+    svc = SVC()
+    return make_pipeline(StandardScaler(), calibrate(svc) if calibrate else svc)
 
 
-def members():
-    return [("image", image_member(), "image"), ("audio", audio_member(), "audio")]
+def members(calibrate=PairwiseCalibratedClassifier):
+    return [("image", image_member(calibrate), "image"),
+            ("audio", audio_member(calibrate), "audio")]
+
+
+def one_vs_rest(svc):
+    """scikit-learn's replacement for ``SVC(probability=True)``."""
+    return CalibratedClassifierCV(svc, ensemble=False)
 
 
 def sklearn_members():
@@ -127,23 +140,21 @@ def rules_on_split(X_train, y_train, X_test, y_test, memory):
     return out
 
 
-def decision_members():
-    """The same members without Platt scaling: they contribute decision values."""
-    image, audio = image_member(), audio_member()
-    image.set_params(svc__probability=False)
-    audio.set_params(svc__probability=False)
-    return [("image", image, "image"), ("audio", audio, "audio")]
-
-
 def calibration_on_split(X_train, y_train, groups, X_test, y_test, memory):
-    """Members with decision values only: softmax of the raw values, or temperature
+    """The same SVCs calibrated otherwise: CalibratedClassifierCV's one-vs-rest
+    sigmoids; or none, the softmax of their decision values, optionally temperature
     scaled on out-of-fold values from stratified folds or from held-out speakers."""
     out = {}
+    for rule in ("mean", "product"):
+        est = LateFusionClassifier(members(one_vs_rest), fusion=rule, memory=memory)
+        est.fit(X_train, y_train)
+        out[f"{rule}, CalibratedClassifierCV(SVC(), ensemble=False) members"] = {
+            "full": accuracy(est, X_test, y_test)}
     cvs = {"": (5, {}), " + temperature": (5, {}),
            " + temperature (speaker folds)": (GroupKFold(4), {"groups": groups})}
     for rule in ("mean", "product"):
         for suffix, (cv, split_params) in cvs.items():
-            est = LateFusionClassifier(decision_members(), fusion=rule, cv=cv, memory=memory,
+            est = LateFusionClassifier(members(None), fusion=rule, cv=cv, memory=memory,
                                        calibration="temperature" if suffix else None)
             est.fit(X_train, y_train, **split_params)
             out[f"{rule}, SVC decision values{suffix}"] = {"full": accuracy(est, X_test, y_test)}
@@ -319,9 +330,10 @@ def report(accuracies, times, search):
     write_results("late_fusion", {
         "protocol": "AV-MNIST, leave-2-speakers-out, 3 rotations",
         "members": {"image": "deskew -> HOG(4x4-px cells, 3x3 blocks) -> PCA(100) -> "
-                             "SVC(C=10, probability=True)",
+                             "PairwiseCalibratedClassifier(SVC(C=10))",
                     "audio": "MFCC(13, 26 mels, deltas=1, peak-normalized, trim 20 dB, "
-                             "stats+6 segments) -> StandardScaler -> SVC(probability=True)"},
+                             "stats+6 segments) -> StandardScaler -> "
+                             "PairwiseCalibratedClassifier(SVC())"},
         "accuracy": {name: {variant: {"values": scores, "mean_std": mean_std(scores)}
                             for variant, scores in value.items()}
                      for name, value in accuracies.items()},

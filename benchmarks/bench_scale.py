@@ -128,12 +128,13 @@ def _member_pipelines():
     from sklearn.preprocessing import StandardScaler
     from sklearn.svm import SVC
 
+    from skfusion import PairwiseCalibratedClassifier
     from skfusion.features import HOGFeatures, MFCCFeatures
 
-    image = make_pipeline(HOGFeatures(), PCA(100, random_state=0), SVC(probability=True,
-                                                                       random_state=0))
+    image = make_pipeline(HOGFeatures(), PCA(100, random_state=0),
+                          PairwiseCalibratedClassifier(SVC()))
     audio = make_pipeline(MFCCFeatures(sr=8000), StandardScaler(),
-                          SVC(probability=True, random_state=0))
+                          PairwiseCalibratedClassifier(SVC()))
     return image, audio
 
 

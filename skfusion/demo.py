@@ -14,14 +14,6 @@ import time
 import numpy as np
 
 
-def _quiet():
-    """Hide scikit-learn's deprecation of SVC(probability=True) (see ``_svc``)."""
-    import warnings
-
-    warnings.filterwarnings("ignore", message="The `probability` parameter",
-                            category=FutureWarning)
-
-
 def _pin_threads():
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
@@ -34,16 +26,18 @@ def _pin_threads():
 
 
 def _svc():
-    """An RBF SVC with libsvm's Platt-scaled, pairwise-coupled probabilities.
+    """An RBF SVC with Platt-scaled, pairwise-coupled probabilities.
 
-    These fuse far better than ``CalibratedClassifierCV(SVC())``, whose
-    one-vs-rest sigmoids over SVC's vote-based decision values are poorly
-    calibrated for many classes (0.97 against 0.999 here). scikit-learn 1.9
-    deprecates ``probability=True``; skfusion supports releases below 1.10.
+    ``PairwiseCalibratedClassifier`` computes them as libsvm's deprecated
+    ``SVC(probability=True)`` did. They fuse far better than
+    ``CalibratedClassifierCV(SVC())``, whose one-vs-rest sigmoids over SVC's
+    vote-based decision values are poorly calibrated for many classes.
     """
     from sklearn.svm import SVC
 
-    return SVC(probability=True, random_state=0)
+    from . import PairwiseCalibratedClassifier
+
+    return PairwiseCalibratedClassifier(SVC())
 
 
 def _models(neural):
@@ -132,7 +126,6 @@ def main(argv=None):
     parser.add_argument("--no-neural", action="store_true", help="skip the torch model")
     args = parser.parse_args(argv)
     _pin_threads()
-    _quiet()
     from sklearn.model_selection import GroupKFold
 
     from .datasets import load_av_digits

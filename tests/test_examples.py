@@ -48,8 +48,8 @@ def test_there_are_examples_and_pages():
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
 def test_gallery_example_runs_and_draws(example, tmp_path):
     pytest.importorskip("matplotlib")
-    result = subprocess.run(
-        [sys.executable, "-c", RUNNER, str(example)],
+    result = subprocess.run(  # a deprecated call (FutureWarning) fails the example
+        [sys.executable, "-W", "error::FutureWarning", "-c", RUNNER, str(example)],
         cwd=tmp_path, env=_pinned_env(), capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]

@@ -87,7 +87,8 @@ default="auto"
         them (probabilities with the first column dropped when binary, decision
         values, or the predicted class index). The other rules read class
         probabilities: those of ``predict_proba``, the softmax of
-        ``decision_function`` (the sigmoid when binary; not calibrated: see
+        ``decision_function`` (the sigmoid when binary; not calibrated: wrap
+        the member in :class:`PairwiseCalibratedClassifier`, or see
         ``calibration``), or a one-hot vote from ``predict``.
     calibration : {None, "temperature"}, default=None
         ``"temperature"`` fits one temperature per member on its out-of-fold
@@ -154,6 +155,7 @@ default="auto"
     See Also
     --------
     LateFusionClassifierCV : Chooses the rule by cross-validation.
+    PairwiseCalibratedClassifier : Calibrated probabilities for SVC members.
     LateFusionRegressor : The same for regression.
     sklearn.ensemble.StackingClassifier : Every member sees the same X.
 
@@ -169,11 +171,14 @@ default="auto"
     sample with no member present raises a ValueError.
 
     Which rule. The product rule suits members whose probabilities are
-    calibrated (``SVC(probability=True)``, logistic regression): on AV-MNIST
-    (leave-2-speakers-out), ``SVC(C=10, probability=True)`` on PCA(100) of
-    HOG features of deskewed digits and ``SVC(probability=True)`` on
-    standardized MFCC statistics fuse by the product rule to about 0.998
-    accuracy (recipe in ``benchmarks/bench_late_fusion.py``). Members with
+    calibrated (logistic regression; an SVC wrapped in
+    :class:`PairwiseCalibratedClassifier`, which computes the probabilities
+    of the deprecated ``SVC(probability=True)``): on AV-MNIST
+    (leave-2-speakers-out), ``PairwiseCalibratedClassifier(SVC(C=10))`` on
+    PCA(100) of HOG features of deskewed digits and
+    ``PairwiseCalibratedClassifier(SVC())`` on standardized MFCC statistics
+    fuse by the product rule to about 0.998 accuracy (recipe in
+    ``benchmarks/bench_late_fusion.py``). Members with
     poorly scaled outputs (decision values, naive Bayes) may gain from
     ``calibration="temperature"`` or ``"stacking"``, with a ``cv`` that
     holds out what the test data will lack (for example speakers, through

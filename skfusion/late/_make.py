@@ -45,8 +45,8 @@ def make_late_fusion(*members, **kwargs):
     --------
     >>> from sklearn.linear_model import LogisticRegression
     >>> from sklearn.svm import SVC
-    >>> from skfusion import make_late_fusion
-    >>> clf = make_late_fusion((SVC(probability=True), "image"),
+    >>> from skfusion import PairwiseCalibratedClassifier, make_late_fusion
+    >>> clf = make_late_fusion((PairwiseCalibratedClassifier(SVC()), "image"),
     ...                        (LogisticRegression(), "audio"), fusion="product")
     >>> [name for name, _, _ in clf.estimators]
     ['image', 'audio']

@@ -1,7 +1,8 @@
 """The one module that imports scikit-learn's private helpers.
 
 Everything skfusion needs from private scikit-learn modules is imported here,
-so that a change in scikit-learn is fixed in one place. Supported: 1.6 to 1.9.
+so that a change in scikit-learn is fixed in one place. Supported: 1.6 to 1.11
+(tested: 1.6.0 and 1.9.1).
 """
 
 from sklearn.base import _fit_context  # noqa: F401

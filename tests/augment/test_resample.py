@@ -11,7 +11,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.svm import SVC
 from sklearn.utils import check_array
 
-from skfusion import ModalityDict, ModalitySelector
+from skfusion import ModalityDict, ModalitySelector, PairwiseCalibratedClassifier
 from skfusion.augment import (
     AudioAugmenter,
     AugmentedEstimator,
@@ -175,7 +175,8 @@ def test_wrapper_tells_the_truth_about_methods_and_type():
     model = AugmentedEstimator(SVC(), {"image": ImageAugmenter()})
     assert is_classifier(model)
     assert not hasattr(model, "predict_proba")
-    assert hasattr(AugmentedEstimator(SVC(probability=True), ImageAugmenter()), "predict_proba")
+    calibrated = PairwiseCalibratedClassifier(SVC())
+    assert hasattr(AugmentedEstimator(calibrated, ImageAugmenter()), "predict_proba")
     assert not hasattr(model, "transform")
 
 
