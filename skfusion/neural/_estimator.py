@@ -236,18 +236,12 @@ class _BaseFusionNet(BaseEstimator):
         return tags
 
 
-class FusionNetClassifier(ClassifierMixin, _BaseFusionNet):
-    """Intermediate-fusion neural classifier: per-modality encoders, a fusion layer, a head.
-
-    Each modality of a :class:`~skfusion.ModalityDict` goes through its own
-    encoder (chosen from the data's shape unless given), the encodings are
-    fused, and a small head predicts the class; all parts train jointly
-    with skorch. Missing modalities are honoured at fit and predict time;
-    ``modality_dropout`` teaches the net to predict without them.
-
-    Parameters
-    ----------
-    encoders : dict, default=None
+# The parameters and attributes the two FusionNet estimators share, written once:
+# ``@_shared_docs`` puts them into each docstring's ``%(fusion_net_parameters)s``
+# and ``%(fusion_net_attributes)s`` (as imbalanced-learn's ``Substitution``). A new
+# parameter of both estimators is documented here, in signature order.
+_FUSION_NET_DOCS = {
+    "fusion_net_parameters": """    encoders : dict, default=None
         Modality name mapped to an encoder: ``"mlp"`` (vectors; default for
         2-D data), ``"cnn"`` (images ``(n, h, w[, c])``; default for 3-D
         and 4-D data), ``"logmel"`` (raw audio: a log-mel spectrogram
@@ -318,13 +312,8 @@ class FusionNetClassifier(ClassifierMixin, _BaseFusionNet):
         and ``compile__*``. Any other name raises a ``TypeError`` at
         construction, as a misspelled keyword does for any scikit-learn
         estimator: ``FusionNetClassifier(fusoin="sum")`` fails at once
-        instead of fitting with the default fusion.
-
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-        Class labels.
-    modalities_ : tuple of str
+        instead of fitting with the default fusion.""",
+    "fusion_net_attributes": """    modalities_ : tuple of str
         The modalities seen at fit.
     converter_ : ModalityConverter
         Converts a ModalityDict to the net's input (scaling, padding,
@@ -333,7 +322,35 @@ class FusionNetClassifier(ClassifierMixin, _BaseFusionNet):
         The trained skorch net; ``net_.history`` holds the per-epoch losses
         and ``net_.module_`` the :class:`FusionModule`.
     device_ : str
-        The device of the trained net.
+        The device of the trained net.""",
+}
+
+
+def _shared_docs(cls):
+    """Fill the shared parameter and attribute text into ``cls.__doc__``."""
+    cls.__doc__ = cls.__doc__ % _FUSION_NET_DOCS
+    return cls
+
+
+@_shared_docs
+class FusionNetClassifier(ClassifierMixin, _BaseFusionNet):
+    """Intermediate-fusion neural classifier: per-modality encoders, a fusion layer, a head.
+
+    Each modality of a :class:`~skfusion.ModalityDict` goes through its own
+    encoder (chosen from the data's shape unless given), the encodings are
+    fused, and a small head predicts the class; all parts train jointly
+    with skorch. Missing modalities are honoured at fit and predict time;
+    ``modality_dropout`` teaches the net to predict without them.
+
+    Parameters
+    ----------
+%(fusion_net_parameters)s
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+%(fusion_net_attributes)s
 
     See Also
     --------
@@ -394,6 +411,7 @@ class FusionNetClassifier(ClassifierMixin, _BaseFusionNet):
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
 
+@_shared_docs
 class FusionNetRegressor(RegressorMixin, _BaseFusionNet):
     """Intermediate-fusion neural regressor: per-modality encoders, a fusion layer, a head.
 
@@ -403,57 +421,11 @@ class FusionNetRegressor(RegressorMixin, _BaseFusionNet):
 
     Parameters
     ----------
-    encoders : dict, default=None
-        Modality name mapped to ``"mlp"``, ``"cnn"``, ``"cnn1d"``, ``"gru"``,
-        ``"embedding_bag"`` or a ``torch.nn.Module``; see
-        :class:`FusionNetClassifier`.
-    fusion : str or torch.nn.Module, default="concat"
-        ``"concat"``, ``"sum"``, ``"gated"``, ``"tensor"``, ``"lowrank"`` or
-        ``"attention"``.
-    modality_dropout : float, default=0.0
-        Probability that a training sample loses each modality.
-    aux_loss_weight : float, default=0.0
-        Weight of per-modality auxiliary losses.
-    augment : dict, default=None
-        Modality name mapped to a callable on training batches.
-    scale : bool, default=True
-        Standardise numeric modalities.
-    optimizer : {"adam", "adamw", "sgd"} or torch optimizer class, default="adam"
-        The optimizer.
-    lr : float, default=1e-3
-        Initial learning rate.
-    lr_schedule : {"cosine", "constant"}, default="cosine"
-        Cosine annealing over ``max_epochs``, or a constant learning rate;
-        see :class:`FusionNetClassifier`.
-    max_epochs : int, default=10
-        Training epochs.
-    batch_size : int, default=64
-        Samples per batch.
-    train_split : callable or None, default=None
-        skorch's validation split.
-    callbacks : list, default=None
-        skorch callbacks.
-    device : str or torch.device, default="auto"
-        ``"auto"`` uses CUDA when available.
-    verbose : int, default=0
-        1 prints skorch's table of epochs.
-    random_state : int, RandomState instance or None, default=None
-        Seed for reproducible fits on the CPU.
-    **kwargs
-        skorch-style prefixed parameters (``module__embed_dim``,
-        ``optimizer__weight_decay``...), as for
-        :class:`FusionNetClassifier`; any other name raises a ``TypeError``.
+%(fusion_net_parameters)s
 
     Attributes
     ----------
-    modalities_ : tuple of str
-        The modalities seen at fit.
-    converter_ : ModalityConverter
-        Converts a ModalityDict to the net's input.
-    net_ : skorch.NeuralNet
-        The trained skorch net.
-    device_ : str
-        The device of the trained net.
+%(fusion_net_attributes)s
     y_mean_ : ndarray of shape (n_targets,)
         Mean of the training targets.
     y_scale_ : ndarray of shape (n_targets,)
