@@ -317,7 +317,7 @@ class ModalityDict(dict):
         return self._from_validated(dict(self.items()))
 
     def __reduce__(self):
-        # memory maps travel as (file, offset, shape), not as copies of their data
+        # memory maps travel as (file, offset, shape) and a digest, not as copies of their data
         return (_rebuild, ({name: _MemmapRef.of(value) or value
                             for name, value in self.items()},))
 
