@@ -118,6 +118,7 @@ class LazyFileArray:
 
     def __setstate__(self, state):
         state.pop("_now", None)
+        state.setdefault("records", None)  # pickled before records existed: no checks
         if isinstance(state.get("records"), bytes):
             state["records"] = pickle.loads(state["records"])
         self.__dict__.update(state)
