@@ -14,6 +14,8 @@ __version__ = "0.1.0.dev0"
 
 # public name -> module that defines it, imported on first access
 _LAZY = {
+    "AutoFusionClassifier": "skfusion.auto",
+    "AutoFusionRegressor": "skfusion.auto",
     "ModalitySelector": "skfusion.data",
     "ModalityTransformer": "skfusion.data",
     "EarlyFusion": "skfusion.early",
@@ -25,7 +27,7 @@ _LAZY = {
     "PairwiseCalibratedClassifier": "skfusion.late",
 }
 _SUBMODULES = {
-    "augment", "data", "datasets", "early", "features", "inspection", "late",
+    "augment", "auto", "data", "datasets", "early", "features", "inspection", "late",
     "neural",
 }
 
