@@ -7,7 +7,8 @@ from the project root::
 
 It fits ``TabularPredictor`` on one split of the protocol (time_limit 600 s) and
 writes accuracy, ROC AUC or macro-F1, fit and predict seconds to
-``benchmarks/results/real_world_autogluon_<task>_<seed>_<preset>.json``.
+``benchmarks/results/real_world_autogluon/<task>_<seed>_<preset>.json``, which
+``bench_real_world.py`` puts beside AutoFusion's fit on the same split.
 """
 
 import json
@@ -51,7 +52,8 @@ def main(task="T1", seed=0, preset="medium_quality", time_limit=600):
         result["roc_auc"] = float(roc_auc_score(y_test, proba[1]))
     else:
         result["macro_f1"] = float(f1_score(y_test, pred, average="macro"))
-    out = ROOT / "benchmarks" / "results" / f"real_world_autogluon_{task}_{seed}_{preset}.json"
+    out = ROOT / "benchmarks" / "results" / "real_world_autogluon" / f"{task}_{seed}_{preset}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))
     print(json.dumps(result))
 

@@ -20,6 +20,8 @@ TITLES = {
     "inspection": "Inspection: importance and robustness",
     "scale": "Scale: parallel fitting and bounded memory",
     "files": "Loading files",
+    "real_world": "Real-world text + table: clothing reviews against AutoGluon and "
+                  "pytorch-widedeep",
     "neural_gpu_check": "Neural fusion: CPU against GPU",
     "raw_audio": "Neural fusion on raw audio: log-mel front-end against an MFCC step",
     "masked_norm_av_mnist": "Neural fusion: batch norm over present rows (AV-MNIST)",

@@ -3,6 +3,7 @@
 import shutil
 import sys
 import tempfile
+import warnings
 from numbers import Integral, Real
 from time import perf_counter
 
@@ -17,12 +18,11 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ..data import ModalityDict
+from ..data import ModalityDict, check_multimodal
 from ..data._container import _is_frame
 from ..late import LateFusionClassifier, LateFusionClassifierCV, LateFusionRegressor
 from ..late._rules import CLASSIFIER_RULES, REGRESSOR_RULES, fuse_predictions, learn_weights
-from ..utils import check_multimodal
-from ..utils._sklearn_compat import HasMethods, Interval, StrOptions, _fit_context
+from ..utils._sklearn_compat import HasMethods, Interval, _fit_context
 from ._detect import detect_kinds
 from ._members import default_members, early_member, stacking_logit
 
@@ -58,7 +58,7 @@ class _BaseAutoFusion(BaseEstimator):
         "verbose": ["verbose"],
     }
 
-    def __init__(self, *, cv=5, time_budget=None, text_chars=True, text_embeddings=False,
+    def __init__(self, *, cv=5, time_budget=None, text_chars=False, text_embeddings=False,
                  sample_rate=None, memory=None, n_jobs=None, verbose=0):
         self.cv = cv
         self.time_budget = time_budget
@@ -92,6 +92,13 @@ class _BaseAutoFusion(BaseEstimator):
     # -- fitting ---------------------------------------------------------------------
 
     def _fit(self, X, y, groups):
+        with warnings.catch_warnings():
+            # the cache hashes the members' inputs: joblib warns when that takes a while
+            warnings.filterwarnings("ignore", message="Persisting input arguments",
+                                    category=UserWarning)
+            return self._fit_all(X, y, groups)
+
+    def _fit_all(self, X, y, groups):
         start = perf_counter()
         X = self._input_at_fit(X)
         y = self._check_target(y, X)
@@ -197,9 +204,11 @@ class AutoFusionClassifier(ClassifierMixin, _BaseAutoFusion):
 
     Parameters
     ----------
-    scoring : {"accuracy", "neg_log_loss"} or callable, default="accuracy"
-        How the candidates are scored on the out-of-fold predictions; a
-        callable is ``score(y_true, y_pred)`` on labels, higher is better.
+    scoring : str, callable or None, default=None
+        How the candidates are scored on the out-of-fold predictions, as in
+        :class:`~skfusion.LateFusionClassifierCV`: a scorer name
+        (``"neg_log_loss"``, ``"balanced_accuracy"``...), a scorer
+        ``scorer(estimator, X, y)`` or None for accuracy; higher is better.
     cv : int, cross-validation generator or iterable, default=5
         The inner splits, computed once and shared by every member and
         candidate; ``groups`` passed to ``fit`` reach them (use a group
@@ -210,7 +219,7 @@ class AutoFusionClassifier(ClassifierMixin, _BaseAutoFusion):
         the remaining members are skipped and the choice is made among those
         fitted. A soft limit: a member once started is finished. ``None``
         fits them all.
-    text_chars : bool, default=True
+    text_chars : bool, default=False
         Add a member on character 2-5-grams of each text modality.
     text_embeddings : bool, default=False
         Add a member on the packaged sentence embeddings of each text
@@ -267,13 +276,22 @@ class AutoFusionClassifier(ClassifierMixin, _BaseAutoFusion):
     -----
     The default members and why (measured on the clothing-reviews benchmark,
     ``benchmarks/bench_real_world.py``): text gets hashed word 1-2-grams with
-    sublinear TF-IDF and a logistic regression (``C=4``), and by default a
-    second member on character 2-5-grams; a table gets HistGradientBoosting
-    with native categorical support; images the user guide's recipe (deskew,
-    HOG, PCA(100), RBF SVC) and audio MFCC statistics and an RBF SVC, both
-    SVCs contributing softmaxed decision values (``SVC(probability=True)`` is
-    deprecated) temperature-scaled on the out-of-fold predictions; stacking
-    fits a logistic regression on the members' per-class logits.
+    sublinear TF-IDF and a logistic regression (``C=4``): hashing builds no
+    vocabulary, so a fold costs about a second on 18,000 reviews, where
+    ``TfidfVectorizer`` with bigrams costs ten. A member on character
+    2-5-grams (``text_chars=True``) added 0.002 accuracy on the reviews'
+    five-class task at twice the fit time, so it is off by default. A table
+    gets HistGradientBoosting with native categorical support; images the
+    user guide's recipe (deskew, HOG, PCA(100), RBF SVC) and audio MFCC
+    statistics and an RBF SVC, both SVCs with libsvm's pairwise Platt
+    probabilities (:class:`~skfusion.late.PairwiseCalibratedClassifier`;
+    ``SVC(probability=True)`` is deprecated). The early fusion is
+    :class:`~skfusion.EarlyFusion` (default scaling) of the same features
+    (categories one-hot) and a logistic regression. Stacking fits a logistic
+    regression on the members' per-class logits, which keep confident
+    members apart where their probabilities crowd near 0 and 1: on the
+    reviews it is the best candidate (0.921 and 0.679 accuracy on T1 and T2,
+    where the text alone gives 0.908 and 0.662).
 
     Examples
     --------
@@ -295,11 +313,11 @@ class AutoFusionClassifier(ClassifierMixin, _BaseAutoFusion):
 
     _parameter_constraints = {
         **_BaseAutoFusion._parameter_constraints,
-        "scoring": [StrOptions({"accuracy", "neg_log_loss"}), callable],
+        "scoring": LateFusionClassifierCV._parameter_constraints["scoring"],
     }
     _is_classifier = True
 
-    def __init__(self, *, scoring="accuracy", cv=5, time_budget=None, text_chars=True,
+    def __init__(self, *, scoring=None, cv=5, time_budget=None, text_chars=False,
                  text_embeddings=False, sample_rate=None, memory=None, n_jobs=None,
                  verbose=0):
         super().__init__(cv=cv, time_budget=time_budget, text_chars=text_chars,
@@ -343,8 +361,7 @@ class AutoFusionClassifier(ClassifierMixin, _BaseAutoFusion):
 
     def _fused(self, members, rule, folds, cache, weights=None):
         return LateFusionClassifier(members, fusion=rule, weights=weights,
-                                    final_estimator=self._stacker(),
-                                    calibration="temperature", cv=folds, memory=cache,
+                                    final_estimator=self._stacker(), cv=folds, memory=cache,
                                     n_jobs=self.n_jobs)
 
     def _member_score(self, member, X, y, folds, cache):
@@ -358,7 +375,7 @@ class AutoFusionClassifier(ClassifierMixin, _BaseAutoFusion):
         tic = perf_counter()
         compared = LateFusionClassifierCV(
             members, fusions=_CLASSIFIER_FUSIONS, final_estimator=self._stacker(),
-            calibration="temperature", scoring=self.scoring, cv=folds, memory=cache,
+            scoring=self.scoring, cv=folds, memory=cache,
             n_jobs=self.n_jobs).fit(X, y)
         elapsed = perf_counter() - tic
         members_time = sum(row["fit_time"] for row in rows)
@@ -401,7 +418,7 @@ class AutoFusionRegressor(RegressorMixin, _BaseAutoFusion):
         The inner splits, shared by every member and candidate.
     time_budget : float, default=None
         Seconds; as in :class:`AutoFusionClassifier`.
-    text_chars : bool, default=True
+    text_chars : bool, default=False
         Add a member on character 2-5-grams of each text modality.
     text_embeddings : bool, default=False
         Add a member on the packaged sentence embeddings of each text modality.
@@ -478,29 +495,35 @@ best_score_, fit_time_
         if len(members) < 2:
             return []
         tic = perf_counter()
-        predictions, present = _oof_predictions(self._fused(members, "stacking", folds, cache),
-                                                X, y)
-        usable = np.flatnonzero(present.any(axis=0))
+        predictions = _oof_predictions(self._fused(members, "stacking", folds, cache), X, y)
+        present = np.ones(predictions.shape, dtype=bool)
         members_time = sum(row["fit_time"] for row in rows)
         names = [name for name, _, _ in members]
         out = []
         for rule in REGRESSOR_RULES:
-            fused = _oof_rule(rule, predictions[:, usable], present[:, usable], y[usable])
-            score = float(r2_score(y[usable], fused))
+            score = float(r2_score(y, _oof_rule(rule, predictions, present, y)))
             out.append({"candidate": rule, "kind": "late fusion", "members": names,
                         "score": score, "fit_time": members_time + perf_counter() - tic})
             self._log(f"late fusion {rule!r}: score {score:.4f}")
         return out
 
 
+class _OutOfFoldRecorder(RegressorMixin, BaseEstimator):
+    """A stacking regressor that only keeps what it is fitted on: the members'
+    out-of-fold predictions (absent members at the target mean)."""
+
+    def fit(self, X, y):
+        self.predictions_ = np.asarray(X, dtype=float)
+        return self
+
+    def predict(self, X):
+        return np.zeros(len(X))
+
+
 def _oof_predictions(fusion, X, y):
-    """Members' out-of-fold predictions (loaded from the cache) and presence."""
-    fusion._validate_members()
-    X = fusion._check_input(X, y, reset=True)
-    present = fusion._presence(X)
-    names = [name for name, _, _ in fusion.estimators]
-    oof = fusion._fit_members(X, y, present, {name: {} for name in names}, {}, True)
-    return fusion._oof_predictions(oof, len(y))
+    """Members' out-of-fold predictions (n_members, n_samples), from the cache."""
+    fusion = clone(fusion).set_params(fusion="stacking", final_estimator=_OutOfFoldRecorder())
+    return fusion.fit(X, y).final_estimator_.predictions_.T
 
 
 def _oof_rule(rule, predictions, present, y):
