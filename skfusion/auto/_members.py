@@ -12,11 +12,11 @@ scikit-learn's own parts, chosen for accuracy per second of fitting:
   beyond 255 levels grouped as infrequent), numeric columns as they are;
 - image: the user guide's recipe, deskewing and HOG for grey images of at
   least 24 pixels (HOG alone for other sizes, raw pixels below 16), PCA(100)
-  and an RBF SVC with libsvm's pairwise Platt probabilities
+  and an RBF SVC (``C=10``) with libsvm's pairwise Platt probabilities
   (:class:`~skfusion.late.PairwiseCalibratedClassifier`, as
   ``SVC(probability=True)``, which is deprecated, computed them);
-- audio: MFCC statistics, standardised, and the same SVC, as in the user
-  guide.
+- audio: MFCC statistics, standardised, and an RBF SVC (``C=1``) with the
+  same probabilities, as in the user guide.
 """
 
 import numpy as np
@@ -144,13 +144,13 @@ def _audio_features(sample_rate):
     return make_pipeline(MFCCFeatures(sr=sample_rate), StandardScaler())
 
 
-def _svm(classifier):
+def _svm(classifier, C):
     if not classifier:
-        return SVR(C=10.0)
+        return SVR(C=C)
     from ..late import PairwiseCalibratedClassifier
 
     # libsvm's Platt probabilities, without the deprecated SVC(probability=True)
-    return PairwiseCalibratedClassifier(SVC(C=10.0))
+    return PairwiseCalibratedClassifier(SVC(C=C))
 
 
 def default_members(X, kinds, *, classifier, sample_rate, text_chars, text_embeddings):
@@ -180,11 +180,11 @@ def default_members(X, kinds, *, classifier, sample_rate, text_chars, text_embed
             required.append((name, _table_member(value, classifier), name))
         elif kind == "image":
             image = np.asarray(value)
-            required.append((name, make_pipeline(_image_features(image), _svm(classifier)),
+            required.append((name, make_pipeline(_image_features(image), _svm(classifier, C=10.0)),
                              name))
         else:
             required.append((name, make_pipeline(_audio_features(sample_rate),
-                                                 _svm(classifier)), name))
+                                                 _svm(classifier, C=1.0)), name))
     return required, optional
 
 
