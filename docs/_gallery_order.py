@@ -6,6 +6,7 @@ LEARNING_PATH = [
     "plot_early_fusion.py",
     "plot_late_fusion.py",
     "plot_neural_fusion.py",
+    "plot_auto_fusion.py",
     "plot_missing_modality.py",
     "plot_load_files.py",
     "plot_scaling.py",
