@@ -303,3 +303,21 @@ def test_a_caption_ending_in_a_file_name_keeps_its_column_values(tmp_path):
     captions = ["a red fox", "see attached dog.jpg", "two cats"]
     data = load_multimodal_files({"caption": captions}, root=tmp_path).data
     assert list(data["caption"]) == captions
+
+
+def test_a_file_found_broken_when_decoded_is_missing_from_then_on(tmp_path):
+    for i in range(3):
+        pixels = np.random.RandomState(i).randint(0, 256, (40, 40), dtype=np.uint8)
+        pixels[0, 0] = 50 * i
+        Image.fromarray(pixels).save(tmp_path / f"{i}.png")
+    payload = (tmp_path / "1.png").read_bytes()
+    (tmp_path / "1.png").write_bytes(payload[: len(payload) // 2])  # header fine, data cut
+    manifest = {"image": ["0.png", "1.png", "2.png", "absent.png"]}
+    data = load_multimodal_files(manifest, root=tmp_path, lazy=True, on_error="missing").data
+    assert data.is_missing("image").tolist() == [False, False, False, True]
+    with pytest.warns(UserWarning, match=r"1\.png .*treated as missing"):
+        images = np.asarray(data["image"][:2])
+    assert np.isnan(images[1]).all() and images[0, 0, 0] == 0 and len(images) == 2
+    # every selection of the same loaded modality now knows it
+    assert data.is_missing("image").tolist() == [False, True, False, True]
+    assert data[[1, 2]].is_missing("image").tolist() == [True, False]
