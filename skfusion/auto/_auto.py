@@ -19,7 +19,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ..data import ModalityDict, check_multimodal
-from ..data._container import _is_frame
+from ..utils.arrays import is_frame
 from ..late import LateFusionClassifier, LateFusionClassifierCV, LateFusionRegressor
 from ..late._rules import CLASSIFIER_RULES, REGRESSOR_RULES, fuse_predictions, learn_weights
 from ..utils._sklearn_compat import HasMethods, Interval, _fit_context
@@ -80,7 +80,7 @@ class _BaseAutoFusion(BaseEstimator):
     def _input(self, X):
         """X at predict, split into the modalities seen at fit."""
         check_is_fitted(self)
-        if _is_frame(X):
+        if is_frame(X):
             X, _ = detect_kinds(X)
         X = check_multimodal(X, modalities=self.modalities_, estimator=self)
         return ModalityDict({name: X[name] for name in self.modalities_})

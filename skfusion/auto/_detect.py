@@ -6,7 +6,7 @@ import numpy as np
 from scipy import sparse
 
 from ..data import ModalityDict
-from ..data._container import _is_frame
+from ..utils.arrays import is_frame
 
 __all__ = ["KINDS", "detect_kinds", "frame_to_modalities", "modality_kind"]
 
@@ -86,7 +86,7 @@ def modality_kind(name, value):
 
     Raises a TypeError naming the modality when its data fit none of them.
     """
-    if _is_frame(value) or sparse.issparse(value):
+    if is_frame(value) or sparse.issparse(value):
         return "table"
     if not isinstance(value, np.ndarray):
         value = np.asarray(value)
@@ -126,7 +126,7 @@ def detect_kinds(X):
     X : ModalityDict
     kinds : dict of str to str
     """
-    if _is_frame(X):
+    if is_frame(X):
         X, _ = frame_to_modalities(X)
     elif isinstance(X, Mapping) and not isinstance(X, ModalityDict):
         X = ModalityDict(X)

@@ -36,7 +36,7 @@ from sklearn.preprocessing import (
 )
 from sklearn.svm import SVC, SVR
 
-from ..data._container import _is_frame
+from ..utils.arrays import is_frame
 
 __all__ = ["default_members", "early_member", "stacking_logit"]
 
@@ -90,7 +90,7 @@ def _table_columns(value):
 
 def _table_member(value, classifier):
     gbdt = HistGradientBoostingClassifier if classifier else HistGradientBoostingRegressor
-    if not _is_frame(value):
+    if not is_frame(value):
         if hasattr(value, "tocsr"):  # sparse features: a linear model
             return make_pipeline(MaxAbsScaler(), _linear(classifier, C=1.0))
         return make_pipeline(FunctionTransformer(_as_2d), gbdt(random_state=0))
@@ -112,7 +112,7 @@ def _as_2d(value):
 
 def _table_features(value):
     """A table as linear-model features: one-hot categories, standardised numbers."""
-    if not _is_frame(value):
+    if not is_frame(value):
         if hasattr(value, "tocsr"):
             return MaxAbsScaler()
         return make_pipeline(FunctionTransformer(_as_2d), SimpleImputer(), StandardScaler())
