@@ -133,8 +133,6 @@ _NET_KWARGS = ("FusionNet takes skorch-style prefixed parameters (module__*, opt
                "through **kwargs, which the check passes as a parameter named 'kwargs'")
 _NET_OBJECT = ("a 2-D object array is read as a table of strings and refused with a "
                "TypeError that names the fix (a feature step), not converted to float")
-_NET_EMPTY = ("an X with 0 samples reaches the net's data loader before a ValueError "
-              "is raised")
 
 EXPECTED_FAILURES = {
     "PairwiseCalibratedClassifier": {
@@ -174,7 +172,6 @@ EXPECTED_FAILURES = {
         "check_n_features_in_after_fitting": _NET_FEATURES,
         "check_n_features_in": _NET_FEATURES,
         "check_dtype_object": _NET_OBJECT,
-        "check_estimators_empty_data_messages": _NET_EMPTY,
     },
 }
 EXPECTED_FAILURES["FusionNetRegressor"] = {

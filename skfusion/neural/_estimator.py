@@ -482,12 +482,21 @@ class FusionNetRegressor(RegressorMixin, _BaseFusionNet):
 
 
 def _as_modalities(X, estimator):
-    """A ModalityDict as it is; a plain array-like as the single modality ``"X"``."""
+    """A ModalityDict as it is; a plain array-like as the single modality ``"X"``.
+
+    An X without samples, or a modality without features, raises scikit-learn's
+    ``ValueError`` ("0 sample(s) (shape=...) while a minimum of 1 is required"),
+    naming the modality when X is a ModalityDict.
+    """
+    if isinstance(X, Mapping) and not sparse.issparse(X):  # a DOK matrix is not modalities
+        if not isinstance(X, ModalityDict):  # converting refuses an empty modality tersely
+            _check_not_empty(X.items(), estimator, plain=False)
+        X = check_multimodal(X, estimator=estimator)
+        _check_not_empty(X.items(), estimator, plain=False)
+        return X
     if sparse.issparse(X):
-        return ModalityDict(X=X.tocsr())  # a DOK matrix is a dict, not modalities
-    if isinstance(X, Mapping):
-        return check_multimodal(X, estimator=estimator)
-    if not hasattr(X, "shape") and hasattr(X, "__array__"):
+        X = X.tocsr()
+    elif not hasattr(X, "shape") and hasattr(X, "__array__"):
         X = np.asarray(X)
     if getattr(X, "ndim", None) == 1 and getattr(X, "dtype", object) != object:
         raise ValueError(
@@ -495,7 +504,25 @@ def _as_modalities(X, estimator):
             "a 2-D array as one modality. Reshape your data with X.reshape(-1, 1) for "
             "one feature or X.reshape(1, -1) for one sample"
         )
+    _check_not_empty([("X", X)], estimator, plain=True)
     return ModalityDict(X=X)
+
+
+def _check_not_empty(modalities, estimator, plain):
+    """Refuse a modality with 0 samples, or with 0 features per sample, as check_array does."""
+    for name, value in modalities:
+        shape = tuple(value.shape) if hasattr(value, "shape") else (len(value),)
+        if shape[0] == 0:
+            what = "sample"
+        elif len(shape) > 1 and 0 in shape[1:]:
+            what = "feature"
+        else:
+            continue
+        where = "Found array with" if plain else f"modality {name!r} of X has"
+        raise ValueError(
+            f"{where} 0 {what}(s) (shape={shape}) while a minimum of 1 is required by "
+            f"{type(estimator).__name__}."
+        )
 
 
 def _check_prefixed(cls, kwargs):

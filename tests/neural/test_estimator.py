@@ -442,3 +442,41 @@ def test_plain_inputs_sparse_one_dimensional_and_unfitted():
     with pytest.raises(NotFittedError):
         FusionNetClassifier().predict(X)
     assert FusionNetRegressor().__sklearn_tags__().target_tags.multi_output
+
+
+@pytest.mark.parametrize("cls", [FusionNetClassifier, FusionNetRegressor])
+def test_no_samples_or_no_features_raise_sklearns_value_error(cls, split):
+    """0 samples or 0 features: scikit-learn's check_array message, naming the modality."""
+    from scipy import sparse
+    from sklearn.utils import check_array
+
+    X_train, y_train, X_test, _ = split
+    name = cls.__name__
+    # a plain array: word for word what check_array says
+    with pytest.raises(ValueError) as sklearn_error:
+        check_array(np.empty((0, 3)), estimator=cls())
+    with pytest.raises(ValueError) as ours:
+        cls().fit(np.empty((0, 3)), [])
+    assert str(ours.value) == str(sklearn_error.value)
+    with pytest.raises(ValueError, match=r"^Found array with 0 feature\(s\) \(shape=\(12, 0\)\) "
+                                         rf"while a minimum of 1 is required by {name}\.$"):
+        cls().fit(np.empty((12, 0)), np.arange(12) % 2)
+    with pytest.raises(ValueError, match=r"0 sample\(s\) \(shape=\(0, 4\)\)"):
+        cls().fit(sparse.csr_matrix((0, 4)), [])
+    # a ModalityDict whose row selection kept nothing (X[mask] of an all-False mask)
+    none = X_train[np.zeros(len(X_train), dtype=bool)]
+    with pytest.raises(ValueError, match=r"^modality 'image' of X has 0 sample\(s\) "
+                                         r"\(shape=\(0, 8, 8\)\) while a minimum of 1 is "
+                                         rf"required by {name}\.$"):
+        cls().fit(none, y_train[:0])
+    with pytest.raises(ValueError, match=r"modality 'image' of X has 0 sample\(s\)"):
+        cls().fit({k: v[:0] for k, v in X_train.items()}, [])  # a plain dict, too
+    # a modality without features (a column selection that selected nothing)
+    empty_table = ModalityDict(image=X_train["image"], table=X_train["table"][:, :0])
+    with pytest.raises(ValueError, match=r"modality 'table' of X has 0 feature\(s\) "
+                                         r"\(shape=\(100, 0\)\)"):
+        cls().fit(empty_table, y_train)
+    # and at prediction
+    fitted = cls(max_epochs=1, **SMALL).fit(X_train, y_train)
+    with pytest.raises(ValueError, match=r"modality 'image' of X has 0 sample\(s\)"):
+        fitted.predict(X_test[[]])
