@@ -33,6 +33,18 @@ def test_zero_feature_modality_is_not_read_as_missing(data):
         early.fit(X, y)
 
 
+def test_fusion_net_refuses_a_zero_feature_modality(data):
+    pytest.importorskip("skorch")
+    from skfusion.neural import FusionNetClassifier
+
+    X, y = data
+    X = ModalityDict(empty=np.zeros((90, 0)), table=X["table"])
+    # before: "modality 'empty' is missing in every training sample"
+    with pytest.raises(ValueError, match=r"modality 'empty' has samples of shape \(0,\): no "
+                                         r"values to learn from"):
+        FusionNetClassifier(max_epochs=1).fit(X, y)
+
+
 # -- stacking with passthrough and a modality missing ---------------------------------
 @pytest.mark.parametrize("passthrough", [["table"], True])
 def test_passthrough_of_a_missing_modality_names_it(data, passthrough):

@@ -29,8 +29,9 @@ N = 8
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
-    """Ragged WAV clips (two tones), 16x16 PNG digits-like blobs, captions,
-    and .npy clips, one sample lacking its audio and one its image."""
+    """Ragged WAV clips (two tones), 16x16 PNG digit-like bars, captions,
+    and the clips and images as .npy files; one sample lacks its audio and
+    one its PNG image."""
     root = tmp_path_factory.mktemp("lazy")
     rng = np.random.default_rng(0)
     y = np.arange(N) % 2
@@ -42,12 +43,14 @@ def files(tmp_path_factory):
         image = np.zeros((16, 16), dtype=np.uint8)
         image[3:13, (4 if y[i] else 9):(7 if y[i] else 12)] = 200 + 5 * i
         Image.fromarray(image).save(root / f"i{i}.png")
+        np.save(root / f"m{i}.npy", image.astype(np.float32) / 255)
         (root / f"t{i}.txt").write_text(["a dog barks", "the market fell"][y[i]] + f" ({i})")
     manifest = {
         "sound": [None if i == 2 else f"a{i}.wav" for i in range(N)],
         "image": [None if i == 5 else f"i{i}.png" for i in range(N)],
         "text": [f"t{i}.txt" for i in range(N)],
         "clip": [f"c{i}.npy" for i in range(N)],
+        "npyimage": [f"m{i}.npy" for i in range(N)],
         "label": y,
     }
     lazy = load_multimodal_files(manifest, root=root, target="label", lazy=True)
@@ -63,6 +66,8 @@ EXTRACTORS = [
     ("image", PixelFeatures()),
     ("image", HOGFeatures()),
     ("image", DeskewImages()),
+    ("npyimage", PixelFeatures()),
+    ("npyimage", HOGFeatures()),
 ]
 
 
