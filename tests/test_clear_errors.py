@@ -40,8 +40,7 @@ def test_fusion_net_refuses_a_zero_feature_modality(data):
     X, y = data
     X = ModalityDict(empty=np.zeros((90, 0)), table=X["table"])
     # before: "modality 'empty' is missing in every training sample"
-    with pytest.raises(ValueError, match=r"modality 'empty' has samples of shape \(0,\): no "
-                                         r"values to learn from"):
+    with pytest.raises(ValueError, match=r"modality 'empty' .*0 feature\(s\)"):
         FusionNetClassifier(max_epochs=1).fit(X, y)
 
 

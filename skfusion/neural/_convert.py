@@ -97,7 +97,6 @@ class ModalityConverter:
         self.specs_, self._state = {}, {}
         for name in X.modalities:
             layout = layouts.get(name) or default_layout(name, X[name])
-            _check_not_empty(name, X[name])
             present = ~X.is_missing(name)
             if not present.any():
                 raise ValueError(f"modality {name!r} is missing in every training sample")
@@ -337,16 +336,6 @@ def _check_float32_range(name, value, sample):
         "the net computes in float32, so the cast would overflow them to inf: rescale the "
         "modality first (a log, or dividing by a constant)"
     )
-
-
-def _check_not_empty(name, value):
-    """Refuse a numeric modality whose samples hold no value (a 0 in its shape)."""
-    shape = getattr(value, "shape", ())
-    if len(shape) > 1 and 0 in shape[1:] and getattr(value, "dtype", None) != object:
-        raise ValueError(
-            f"modality {name!r} has samples of shape {tuple(shape[1:])}: no values to learn "
-            "from; drop the modality or give it at least one feature"
-        )
 
 
 def _check_finite(name, values, present):
