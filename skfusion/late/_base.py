@@ -251,6 +251,11 @@ class _BaseLateFusion(TransformerMixin, _BaseComposition):
         rows = [presence(X, modality, missing=missing) for _, _, modality in self._members]
         return np.array(rows, dtype=bool).reshape(len(self._members), X.shape[0])
 
+    def _check_fitted(self):
+        """check_is_fitted, without its cost when the fit's attributes are there."""
+        if "estimators_" not in vars(self) or "fusion_" not in vars(self):
+            check_is_fitted(self)
+
     @staticmethod
     def _check_coverage(present, names, where):
         lonely = np.flatnonzero(~present.any(axis=0))

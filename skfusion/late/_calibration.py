@@ -23,6 +23,7 @@ from ._rules import EPS
 __all__ = ["aligned_logits", "aligned_proba", "fit_temperature", "logits_to_proba"]
 
 LOG_EPS = float(np.log(EPS))
+_EPS64 = float(np.finfo(float).eps)
 
 
 def aligned_logits(output, method, member_classes, n_classes, raw_classes=None):
@@ -87,17 +88,20 @@ def aligned_proba(output, method, member_classes, n_classes, temperature=1.0,
         return logits_to_proba(logits, temperature)
     member_classes = np.asarray(member_classes, dtype=int)
     output = np.asarray(output, dtype=float)
-    if member_classes.size == n_classes and (member_classes == np.arange(n_classes)).all():
-        # every class, in order: clip only if needed (never written in place)
-        proba = output if output.min() >= EPS and output.max() <= 1.0 \
-            else np.clip(output, EPS, 1.0)
+    every_class = (member_classes.size == n_classes
+                   and (member_classes == np.arange(n_classes)).all())
+    if every_class and n_classes > 1 and output.size and output.min() >= EPS:
+        sums = _row_sums(output)
+        if sums.max() - 1.0 <= 4 * _EPS64 and 1.0 - sums.min() <= 4 * _EPS64:
+            # probabilities above the clip that already sum to one (within
+            # rounding; then none exceeds 1): what clip and renormalising give
+            return output
+    if every_class:
+        proba = np.clip(output, EPS, 1.0)
     else:
         proba = np.full((output.shape[0], n_classes), EPS)
         proba[:, member_classes] = np.clip(output, EPS, 1.0)
-    sums = _row_sums(proba)
-    # rows that already sum to one (within rounding) are left as they are
-    if np.abs(sums - 1.0).max(initial=0.0) > 4 * np.finfo(float).eps:
-        proba = proba / sums[:, np.newaxis]
+    proba /= _row_sums(proba)[:, np.newaxis]
     return proba
 
 

@@ -503,11 +503,13 @@ default="auto"
         read straight from their outputs (see ``aligned_proba``)."""
         X = self._check_input(X, reset=False)
         present = self._presence(X)
-        self._check_coverage(present, [name for name, _, _ in self._members], "to predict")
+        everywhere = present.all()
+        if not everywhere:
+            self._check_coverage(present, [name for name, _, _ in self._members], "to predict")
         n_classes = len(self.classes_)
         shape = (len(self._members), X.shape[0], n_classes)
         # absent members' rows are never read by the rules; defined all the same
-        probas = np.empty(shape) if present.all() else np.full(shape, 1.0 / n_classes)
+        probas = np.empty(shape) if everywhere else np.full(shape, 1.0 / n_classes)
         for i, (member, method) in enumerate(zip(self.estimators_, self.output_methods_)):
             if not present[i].any():
                 continue
@@ -541,7 +543,7 @@ default="auto"
         -------
         proba : ndarray of shape (n_samples, n_classes)
         """
-        check_is_fitted(self)
+        self._check_fitted()
         if self.fusion_ != "stacking":
             _, probas, present = self._member_probas(X)
             return fuse_probas(self.fusion_, probas, present, self.weights_)
@@ -568,7 +570,7 @@ default="auto"
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        check_is_fitted(self)
+        self._check_fitted()
         predict_params = self._predict_params(predict_params)
         if self.fusion_ == "vote":
             votes, present = self._member_votes(X)

@@ -216,7 +216,7 @@ class LateFusionRegressor(RegressorMixin, _BaseLateFusion):
             What the final estimator's ``predict`` returns with
             ``predict_params`` (``(y_mean, y_std)`` for ``return_std=True``).
         """
-        check_is_fitted(self)
+        self._check_fitted()
         predict_params = self._predict_params(predict_params)
         X, predictions, present = self._member_predictions(X)
         if self.fusion_ == "stacking":
