@@ -113,8 +113,8 @@ def _all_nan_rows(flat):
     if flat.shape[1] == 0:
         return np.zeros(flat.shape[0], dtype=bool)
     mask = np.isnan(flat[:, 0])
-    candidates = np.flatnonzero(mask)
-    if candidates.size:
+    if mask.any():
+        candidates = np.flatnonzero(mask)
         mask[candidates] = np.isnan(flat[candidates, 1:]).all(axis=1)
     return mask
 
@@ -185,7 +185,8 @@ def presence(X, selection, *, missing=None):
         for name in modality_names(selection):
             if name not in missing:
                 missing[name] = missing_mask(X[name])
-            present &= ~missing[name]
+            if missing[name].any():  # most modalities lack no row: no pass over the mask
+                present &= ~missing[name]
     return present
 
 
