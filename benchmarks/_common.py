@@ -122,3 +122,16 @@ def write_results(name, payload):
     path.write_text(json.dumps({"machine": machine_info(), **payload}, indent=2, default=str))
     print(f"\nwrote {path.relative_to(ROOT)}")
     return path
+
+
+def topic_documents(rng, y, n_words, topic_words):
+    """Text-like documents: 25 Zipf-distributed words plus ``topic_words`` of the class's topic.
+
+    Each of the classes in ``y`` has a topic of 60 words drawn from the
+    ``n_words`` vocabulary; returns a list of strings, one per entry of ``y``.
+    """
+    vocabulary = np.array([f"w{i}" for i in range(n_words)])
+    zipf = 1.0 / np.arange(1, n_words + 1)
+    topics = [rng.permutation(n_words)[:60] for _ in range(int(np.max(y)) + 1)]
+    return [" ".join(vocabulary[np.r_[rng.choice(n_words, 25, p=zipf / zipf.sum()),
+                                      rng.choice(topics[c], topic_words)]]) for c in y]

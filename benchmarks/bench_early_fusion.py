@@ -39,6 +39,7 @@ from _common import (  # noqa: E402
     pin_threads,
     print_table,
     speaker_splits,
+    topic_documents,
     write_results,
 )
 
@@ -132,11 +133,7 @@ def text_and_table(n_samples=1500, n_words=3000, seed=0):
     """Zipf-distributed words plus two topic words per document, and 13 table columns."""
     rng = np.random.RandomState(seed)
     y = rng.randint(0, 3, n_samples)
-    vocabulary = np.array([f"w{i}" for i in range(n_words)])
-    zipf = 1.0 / np.arange(1, n_words + 1)
-    topics = [rng.permutation(n_words)[:60] for _ in range(3)]
-    docs = [" ".join(vocabulary[np.r_[rng.choice(n_words, 25, p=zipf / zipf.sum()),
-                                      rng.choice(topics[c], 2)]]) for c in y]
+    docs = topic_documents(rng, y, n_words, topic_words=2)
     table = rng.normal(size=(n_samples, 13)) * rng.uniform(0.1, 100, 13)
     table[:, 0] += 0.7 * y
     table[:, 1] += 30 * (y == 2)

@@ -15,6 +15,9 @@ from pathlib import Path
 TITLES = {
     "features": "Per-modality features and augmentation",
     "early_fusion": "Early fusion",
+    "early_fusion_default": "Early fusion: the default block scaling against plain "
+                            "concatenation",
+    "overhead": "What the fusion machinery costs",
     "late_fusion": "Late fusion",
     "neural": "Neural fusion",
     "inspection": "Inspection: importance and robustness",

@@ -25,10 +25,14 @@ def fit_block_scaling(Xt, method, weight=1.0, *, standardized=False):
         ``None`` leaves the block as it is (only ``weight`` applies).
         ``"standard"`` standardises each feature (zero mean, unit variance;
         sparse blocks are scaled without centring). ``"auto"`` does the same
-        for dense blocks, but scales a sparse block (TF-IDF, one-hot, counts)
-        by one factor, so that its features have unit variance on average
-        while keeping their relative weights. ``"block"`` is ``"auto"``
-        followed by dividing the block by the square root of its number of
+        for dense blocks and leaves a sparse block (TF-IDF, one-hot, counts)
+        as it is: such a block comes with its own scale (TF-IDF rows have
+        unit norm), and any one factor on it only moves the final
+        estimator's regularisation of that block, which helps or harms
+        depending on the final estimator's ``C``. ``"block"`` scales a
+        sparse block by one factor so that its features have unit variance
+        on average (keeping their relative weights), standardises a dense
+        one, then divides each block by the square root of its number of
         (non-constant) features, so that every block has total variance 1
         whatever its width.
     weight : float, default=1.0
@@ -54,12 +58,14 @@ def fit_block_scaling(Xt, method, weight=1.0, *, standardized=False):
         return None, unchanged, None
     if standardized and method in ("auto", "standard") and not sparse.issparse(Xt):
         return None, unchanged, None
+    if method == "auto" and sparse.issparse(Xt):
+        return None, unchanged, None
     mean, std = _mean_std(Xt)
     constant = std <= 10 * np.finfo(float).eps * np.maximum(np.abs(mean), 1.0)
     std[constant] = 1.0
     n_varying = max(int((~constant).sum()), 1)
     scale = std
-    if sparse.issparse(Xt) and method != "standard":
+    if sparse.issparse(Xt) and method == "block":
         # one factor for the whole block: unit variance on average
         mean_variance = np.sum(std[~constant] ** 2) / n_varying
         scale = np.full(n_features, np.sqrt(mean_variance) if mean_variance > 0 else 1.0)

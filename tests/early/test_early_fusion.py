@@ -128,14 +128,18 @@ def test_sparse_blocks_stay_sparse_below_the_threshold(text_X):
     Xt = fusion.fit_transform(text_X)
     assert sparse.issparse(Xt) and fusion.sparse_output_
     words = TfidfVectorizer().fit_transform(text_X["text"])
-    # "auto": a sparse block is scaled by one factor (unit variance on average),
-    # not centred, so zeros stay zeros and TF-IDF's relative weights are kept
-    scaled = Xt[:, :8].toarray()
+    # "auto": a sparse block is left as it is (TF-IDF keeps its unit-norm rows and
+    # its weights, as in plain concatenation); the dense table is standardised
     assert Xt[:, :8].nnz == words.nnz
+    assert_allclose(Xt[:, :8].toarray(), words.toarray())
+    assert_allclose(Xt[:, 8:].toarray(), _standardise(text_X["table"]))
+    # "block" still brings the sparse block to unit variance on average, by one factor
+    block = EarlyFusion(blocks, block_scaling="block", sparse_threshold=0.9).fit_transform(
+        text_X)
+    scaled = block[:, :8].toarray() * np.sqrt(8)
     assert scaled.var(axis=0).mean() == pytest.approx(1.0)
     factor = scaled[words.nonzero()] / words.toarray()[words.nonzero()]
     assert_allclose(factor, factor[0])
-    assert_allclose(Xt[:, 8:].toarray(), _standardise(text_X["table"]))
     dense = EarlyFusion(blocks, sparse_threshold=0.0).fit_transform(text_X)
     assert isinstance(dense, np.ndarray)
     assert_allclose(dense, Xt.toarray())
@@ -295,3 +299,11 @@ def test_av_mnist_images_and_int16_waveforms(av_mnist):
     Xt = clone(fusion).fit_transform(X)
     assert Xt.shape == (300, 28 * 28 + 4 + 1)
     assert_allclose(Xt[:, -1], np.isin(np.arange(300), np.arange(0, 300, 5)))
+
+
+def test_default_is_plain_concatenation_for_sparse_and_standardised_blocks(text_X):
+    """TF-IDF beside a standardised table: the default changes neither block."""
+    blocks = [("words", TfidfVectorizer(), "text"), ("table", StandardScaler(), "table")]
+    default = EarlyFusion(blocks, sparse_threshold=0.9).fit_transform(text_X)
+    plain = EarlyFusion(blocks, block_scaling=None, sparse_threshold=0.9).fit_transform(text_X)
+    assert_allclose(default.toarray(), plain.toarray(), rtol=1e-12, atol=1e-12)
