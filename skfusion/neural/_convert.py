@@ -39,12 +39,7 @@ def default_layout(name, value):
     """The layout a modality's data implies: vector, image, sequence or tokens."""
     if sparse.issparse(value) or hasattr(value, "iloc"):
         return "vector"
-    value = np.asarray(value) if not hasattr(value, "dtype") else value
-    if value.dtype == object and value.ndim != 1:
-        raise TypeError(
-            f"modality {name!r} is a {value.ndim}-D object array (a table of strings?); the "
-            f"neural net takes {_SUPPORTED}; add a feature step that turns it into numbers"
-        )
+    value = _numeric(name, np.asarray(value) if not hasattr(value, "dtype") else value)
     if value.dtype == object:
         first = next((v for v in value if v is not None), None)
         if isinstance(first, str):
@@ -219,12 +214,31 @@ class ModalityConverter:
         return {name: out}
 
 
+def _numeric(name, value):
+    """A 2-D or higher object array of numbers as float64, as check_array converts it.
+
+    A 1-D object array holds ragged sequences or strings and is returned as it
+    is; one with entries that are not numbers (a table of strings) raises a
+    TypeError that quotes numpy's reason and asks for a feature step.
+    """
+    if not (isinstance(value, np.ndarray) and value.dtype == object and value.ndim > 1):
+        return value
+    try:
+        return value.astype(np.float64)
+    except (TypeError, ValueError) as error:
+        raise TypeError(
+            f"modality {name!r} is a {value.ndim}-D object array whose entries are not all "
+            f"numbers ({error}); the neural net takes {_SUPPORTED}; add a feature step "
+            "that turns it into numbers"
+        ) from None
+
+
 def _as_float_rows(name, value):
     if sparse.issparse(value):
         value = value.toarray()
     elif hasattr(value, "iloc"):
         value = value.to_numpy()
-    value = np.asarray(value)
+    value = _numeric(name, np.asarray(value))
     if value.dtype == object:
         raise TypeError(
             f"modality {name!r} is an object array; a vector encoder needs numbers"
@@ -234,7 +248,7 @@ def _as_float_rows(name, value):
 
 
 def _channels_first(name, value):
-    value = np.asarray(value)
+    value = _numeric(name, np.asarray(value))
     if value.dtype == object or value.ndim not in (3, 4):
         raise ValueError(
             f"modality {name!r} must hold images of shape (n, h, w) or (n, h, w, c) for a "
@@ -255,6 +269,7 @@ def _channels_first(name, value):
 
 def _sequence_items(name, value, present):
     """Per-sample (channels, time) float32 arrays; None where missing."""
+    value = _numeric(name, value)
     if isinstance(value, np.ndarray) and value.dtype != object:
         if value.ndim not in (2, 3):
             raise ValueError(

@@ -149,8 +149,10 @@ class _BaseFusionNet(BaseEstimator):
         self : object
             The fitted estimator.
         """
-        X = _as_modalities(X, self)
+        X_in, X = X, _as_modalities(X, self)
         y, n_outputs = self._prepare_target(y, X.n_samples)
+        # after the target's validation, which forgets feature names
+        _record_plain_features(self, X_in, reset=True)
         self.modalities_ = X.modalities
         self.converter_ = ModalityConverter(self._layouts(X), scale=self.scale).fit(X)
         self.net_ = self._build_net(n_outputs)
@@ -218,8 +220,9 @@ class _BaseFusionNet(BaseEstimator):
     def _forward(self, X):
         """The net's outputs (probabilities or scaled targets) as a float64 array."""
         check_is_fitted(self)
-        X = check_multimodal(_as_modalities(X, self), modalities=self.modalities_,
-                             estimator=self)
+        X_in, X = X, _as_modalities(X, self)
+        _record_plain_features(self, X_in, reset=False)
+        X = check_multimodal(X, modalities=self.modalities_, estimator=self)
         return self.net_.predict_proba(self.converter_.transform(X)).astype(np.float64)
 
     @property
@@ -315,6 +318,12 @@ _FUSION_NET_DOCS = {
         instead of fitting with the default fusion.""",
     "fusion_net_attributes": """    modalities_ : tuple of str
         The modalities seen at fit.
+    n_features_in_ : int
+        Number of features seen at fit, when X is a plain 2-D array or
+        DataFrame (one modality ``"X"``); not set for a ModalityDict, whose
+        modalities have no common feature count.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Column names of a DataFrame X whose names are all strings.
     converter_ : ModalityConverter
         Converts a ModalityDict to the net's input (scaling, padding,
         token ids, presence mask).
@@ -506,6 +515,20 @@ def _as_modalities(X, estimator):
         )
     _check_not_empty([("X", X)], estimator, plain=True)
     return ModalityDict(X=X)
+
+
+def _record_plain_features(estimator, X, reset):
+    """Set (``reset``) or check ``n_features_in_`` and ``feature_names_in_``, as validate_data.
+
+    Only a plain 2-D X (an array, sparse matrix or DataFrame: one modality ``"X"``)
+    has a feature count; a ModalityDict, images and texts have none.
+    """
+    plain = not isinstance(X, Mapping) or sparse.issparse(X)
+    if reset and not (plain and getattr(X, "ndim", None) == 2):
+        for name in ("n_features_in_", "feature_names_in_"):
+            vars(estimator).pop(name, None)
+    elif plain:
+        validate_data(estimator, X=X, reset=reset, skip_check_array=True)
 
 
 def _check_not_empty(modalities, estimator, plain):

@@ -480,3 +480,55 @@ def test_no_samples_or_no_features_raise_sklearns_value_error(cls, split):
     fitted = cls(max_epochs=1, **SMALL).fit(X_train, y_train)
     with pytest.raises(ValueError, match=r"modality 'image' of X has 0 sample\(s\)"):
         fitted.predict(X_test[[]])
+
+
+def test_an_object_array_of_numbers_is_read_as_numbers():
+    """As check_array converts it: the same net as on the float array."""
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 4))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    params = dict(max_epochs=3, random_state=0, **SMALL)
+    expected = FusionNetClassifier(**params).fit(X, y).predict_proba(X)
+    on_objects = FusionNetClassifier(**params).fit(X.astype(object), y)
+    np.testing.assert_allclose(on_objects.predict_proba(X.astype(object)), expected, rtol=1e-6)
+    # a DataFrame of object columns (numbers read from text, mixed frames), in a ModalityDict
+    table = pd.DataFrame(X.astype(object), columns=list("abcd"))
+    images = rng.normal(size=(60, 6, 6))
+    as_floats = ModalityDict(table=X, image=images)
+    as_objects = ModalityDict(table=table, image=images.astype(object))
+    expected = FusionNetClassifier(**params).fit(as_floats, y).predict_proba(as_floats)
+    got = FusionNetClassifier(**params).fit(as_objects, y).predict_proba(as_objects)
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+    # an entry that is not a number: a TypeError with numpy's reason, naming the modality
+    bad = X.astype(object)
+    bad[0, 0] = {"foo": "bar"}
+    with pytest.raises(TypeError, match=r"modality 'X' is a 2-D object array whose entries are "
+                                        r"not all numbers \(float\(\) argument must be a string "
+                                        r"or a real number, not 'dict'\).*add a feature step"):
+        FusionNetClassifier(**params).fit(bad, y)
+
+
+@pytest.mark.parametrize("cls", [FusionNetClassifier, FusionNetRegressor])
+def test_a_plain_2d_x_records_its_features_as_validate_data_does(cls):
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 4))
+    y = (X[:, 0] > 0).astype(int)
+    est = cls(max_epochs=1, random_state=0, **SMALL).fit(X, y)
+    assert est.n_features_in_ == 4 and not hasattr(est, "feature_names_in_")
+    with pytest.raises(ValueError, match=f"X has 3 features, but {cls.__name__} is expecting 4 "
+                                         "features as input"):
+        est.predict(X[:, :3])
+    frame = pd.DataFrame(X, columns=["w", "x", "y", "z"])
+    est.fit(frame, y)
+    assert est.n_features_in_ == 4
+    assert est.feature_names_in_.tolist() == ["w", "x", "y", "z"]
+    assert est.predict(frame).shape == (40,)
+    with pytest.raises(ValueError, match="Feature names must be in the same order"):
+        est.predict(frame[["x", "w", "y", "z"]])  # before: predicted from swapped columns
+    # modalities have no common feature count: a refit on a ModalityDict forgets both
+    est.fit(ModalityDict(a=X, b=rng.normal(size=(40, 5, 5))), y)
+    assert not hasattr(est, "n_features_in_") and not hasattr(est, "feature_names_in_")
+    est.fit(rng.normal(size=(40, 5, 5)), y)  # images: no feature count either
+    assert not hasattr(est, "n_features_in_")
