@@ -98,6 +98,9 @@ RECIPES = {
         PUBLIC["EarlyFusion"]([("first", StandardScaler(), [0])], remainder="passthrough"),
         PUBLIC["EarlyFusion"]([("all", "passthrough", slice(None))], block_scaling="block"),
     ],
+    # a pass-through, and a column selection (sparse formats, lists of rows, column counts)
+    "ModalitySelector": lambda: [PUBLIC["ModalitySelector"](),
+                                 PUBLIC["ModalitySelector"]([0, 1])],
     "ModalityTransformer": lambda: [
         PUBLIC["ModalityTransformer"]([("x", StandardScaler(), "x")])],
     "ModalityAugmenter": lambda: [PUBLIC["ModalityAugmenter"]({"x": _Jitter()},
@@ -125,8 +128,24 @@ _NOT_SQUARE = ("HOGFeatures reads a 2-D array as flattened square images; the ch
 _IMAGES = ("DeskewImages takes gray images of shape (n_samples, height, width); the checks "
            "feed 2-D tables, which it refuses with a ValueError naming the expected shape "
            "(checked on images in tests/features/test_deskew.py)")
-_SELECTOR = ("ModalitySelector is a stateless selection: it passes the selected data on "
-             "untouched for the next step to validate, as FunctionTransformer(validate=False)")
+# ModalitySelector reads no values: the step after it validates them, as after
+# FunctionTransformer(validate=False) (which scikit-learn's checks skip by its no_validation tag)
+_SELECTOR = {
+    "check_complex_data": "complex values are passed on to the next step, which validates them",
+    "check_estimators_empty_data_messages": ("an X with 0 samples or 0 columns is passed on to "
+                                             "the next step, which raises"),
+    "check_fit1d": ("ModalitySelector(None) passes X through, a 1-D X included (a 1-D array of "
+                    "texts for a TfidfVectorizer after it)"),
+    "check_transformer_data_not_an_array": ("ModalitySelector(None) returns X itself, here the "
+                                            "check's _NotAnArray, which has no shape"),
+}
+_SELECTOR_COLUMNS = {
+    "check_complex_data": ("columns [0, 1] of the check's 1-column X are refused as out of "
+                           "range before any value is read"),
+    "check_estimators_empty_data_messages": _SELECTOR["check_estimators_empty_data_messages"],
+    "check_fit2d_1feature": ("columns [0, 1] of a 1-column X raise 'column index out of range "
+                             "for 1 columns', not the check's wording"),
+}
 _NET_KWARGS = ("the check passes every name of the signature as a keyword, **kwargs "
                "included: FusionNet(kwargs=-1) is refused with a TypeError at construction, "
                "as any keyword that is neither a parameter nor skorch-prefixed (module__*, "
@@ -160,11 +179,7 @@ EXPECTED_FAILURES = {
         "check_dict_unchanged", "check_fit_idempotent", "check_fit_check_is_fitted",
         "check_n_features_in", "check_fit2d_predict1d",
     ], _IMAGES),
-    "ModalitySelector": dict.fromkeys([
-        "check_n_features_in_after_fitting", "check_complex_data",
-        "check_estimators_empty_data_messages", "check_transformer_data_not_an_array",
-        "check_n_features_in", "check_fit1d", "check_fit2d_predict1d",
-    ], _SELECTOR),
+    "ModalitySelector": _SELECTOR,
     "FusionNetClassifier": {
         "check_do_not_raise_errors_in_init_or_set_params": _NET_KWARGS,
     },
@@ -197,6 +212,8 @@ _STACKING_WEIGHTS = ("stacking fits the final estimator on out-of-fold outputs: 
 
 def _expected_failures(estimator):
     failures = dict(EXPECTED_FAILURES.get(type(estimator).__name__, {}))
+    if type(estimator).__name__ == "ModalitySelector" and estimator.modality is not None:
+        failures = dict(_SELECTOR_COLUMNS)
     if type(estimator).__name__ == "LateFusionClassifier" and estimator.fusion == "stacking":
         failures.update(dict.fromkeys(["check_sample_weight_equivalence_on_dense_data",
                                        "check_sample_weight_equivalence_on_sparse_data"],

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import validate_data
 
 from ..utils._sklearn_compat import _get_column_indices, _safe_indexing
 from ..utils.arrays import is_frame
@@ -50,13 +51,18 @@ def select_modality(X, modality):
     if callable(modality):
         return select_modality(X, modality(X))
     if sparse.issparse(X):  # before Mapping: a DOK matrix is a dict subclass
-        return _select_from_array(X.tocsr() if X.format == "dok" else X, modality)
+        # COO (what sparse.hstack returns), DIA, BSR and DOK have no column indexing
+        return _select_from_array(X if X.format in ("csr", "csc", "lil") else X.tocsr(),
+                                  modality)
     if isinstance(X, Mapping):
         return _select_from_mapping(X, modality)
     if is_frame(X):
         return _select_from_frame(X, modality)
     if isinstance(X, np.ndarray):
         return _select_from_array(X, modality)
+    if isinstance(X, (list, tuple)) or hasattr(X, "__array__"):
+        # a list of rows or another array-like, as ColumnTransformer takes them
+        return _select_from_array(np.asarray(X), modality, kind=type(X).__name__)
     raise TypeError(
         f"cannot select modality {modality!r} from a {type(X).__name__}; pass a "
         "ModalityDict, a DataFrame or a 2-D array"
@@ -105,12 +111,12 @@ def _select_from_frame(X, modality):
     return _select_columns(X, modality)
 
 
-def _select_from_array(X, modality):
+def _select_from_array(X, modality, kind=None):
     if isinstance(modality, str) or (
         isinstance(modality, (list, tuple)) and any(isinstance(m, str) for m in modality)
     ):
         raise ValueError(
-            f"modality {modality!r} is a name, but X is a {type(X).__name__} without "
+            f"modality {modality!r} is a name, but X is a {kind or type(X).__name__} without "
             "names; wrap the data in a skfusion.ModalityDict or a DataFrame"
         )
     if len(getattr(X, "shape", ())) != 2:
@@ -207,6 +213,13 @@ class ModalitySelector(TransformerMixin, BaseEstimator):
     ----------
     modalities_ : list of str
         The modality names selected at fit (empty for column selections).
+    n_features_in_ : int
+        Number of columns of a 2-D X (array, sparse matrix, DataFrame or list
+        of rows) seen at fit, as ``FunctionTransformer`` records it; not set
+        for a ModalityDict. A fitted selector refuses an array with another
+        number of columns, as ``ColumnTransformer`` does.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Column names of a DataFrame X whose names are all strings.
 
     See Also
     --------
@@ -241,6 +254,10 @@ class ModalitySelector(TransformerMixin, BaseEstimator):
         """
         select_modality(X, self.modality)
         self.modalities_ = modality_names(self.modality)
+        for name in ("n_features_in_", "feature_names_in_"):
+            vars(self).pop(name, None)
+        if not _is_modalities(X):
+            validate_data(self, X, skip_check_array=True, reset=True)
         return self
 
     def transform(self, X):
@@ -254,7 +271,26 @@ class ModalitySelector(TransformerMixin, BaseEstimator):
         -------
         selected : array-like or ModalityDict
         """
+        self._check_columns(X)
         return select_modality(X, self.modality)
+
+    def _check_columns(self, X):
+        """After a fit on 2-D X: an array must have as many columns (ColumnTransformer's check).
+
+        A DataFrame after a DataFrame fit is selected by name, so its columns may be
+        reordered or added to; an unfitted selector checks nothing.
+        """
+        if (not hasattr(self, "n_features_in_") or _is_modalities(X)
+                or (is_frame(X) and hasattr(self, "feature_names_in_"))):
+            return
+        ndim = len(X.shape) if hasattr(X, "shape") else np.asarray(X, dtype=object).ndim
+        if ndim == 1:
+            raise ValueError(
+                f"{type(self).__name__} was fitted on 2-D X with {self.n_features_in_} "
+                "columns, got a 1-D array; Reshape your data with X.reshape(-1, 1) for one "
+                "feature or X.reshape(1, -1) for one sample"
+            )
+        validate_data(self, X, skip_check_array=True, reset=False)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -265,3 +301,8 @@ class ModalitySelector(TransformerMixin, BaseEstimator):
         tags.input_tags.allow_nan = True
         tags.transformer_tags.preserves_dtype = []
         return tags
+
+
+def _is_modalities(X):
+    """A ModalityDict or another mapping of modalities (a DOK matrix is not one)."""
+    return isinstance(X, Mapping) and not sparse.issparse(X)

@@ -157,3 +157,49 @@ def test_dok_sparse_matrix_is_an_array_not_a_mapping():
     np.testing.assert_array_equal(select_modality(dok, [0, 2]).toarray(), np.eye(3)[:, [0, 2]])
     with pytest.raises(TypeError, match="expects a skfusion.ModalityDict"):
         check_multimodal(dok)
+
+
+@pytest.mark.parametrize("fmt", ["coo", "dia", "bsr", "dok", "lil", "csc"])
+def test_every_sparse_format_has_its_columns_selected(fmt):
+    # before: COO (what sparse.hstack returns), DIA and BSR raised a TypeError or
+    # NotImplementedError, though the tags promise sparse input
+    from scipy import sparse
+
+    dense = np.arange(20.0).reshape(4, 5)
+    X = sparse.hstack([sparse.csr_matrix(dense[:, :2]), sparse.csr_matrix(dense[:, 2:])])
+    X = X.asformat(fmt)
+    out = ModalitySelector([0, 3]).fit_transform(X)
+    assert sparse.issparse(out)
+    np.testing.assert_array_equal(out.toarray(), dense[:, [0, 3]])
+
+
+def test_a_list_of_rows_is_selected_as_column_transformer_selects_it():
+    rows = [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
+    expected = ColumnTransformer([("s", "passthrough", [0, 2])]).fit_transform(rows)
+    np.testing.assert_array_equal(ModalitySelector([0, 2]).fit_transform(rows), expected)
+    assert ModalitySelector(1).fit_transform(rows).tolist() == [2.0, 5.0]
+
+
+def test_fitted_selector_records_and_checks_the_column_count():
+    pd = pytest.importorskip("pandas")
+    X = np.arange(12.0).reshape(3, 4)
+    selector = ModalitySelector([0, 2]).fit(X)
+    assert selector.n_features_in_ == 4 and not hasattr(selector, "feature_names_in_")
+    # before: columns 0 and 2 of a 3-column X, silently
+    with pytest.raises(ValueError, match="X has 3 features, but ModalitySelector is "
+                                         "expecting 4 features as input"):
+        selector.transform(X[:, :3])
+    with pytest.raises(ValueError, match="fitted on 2-D X with 4 columns, got a 1-D array"):
+        selector.transform(X[0])
+    # unfitted, it selects from anything (it is stateless)
+    np.testing.assert_array_equal(ModalitySelector([0, 2]).transform(X[:, :3]), X[:, [0, 2]])
+    # a DataFrame is selected by name: reordered or added columns are fine, as in
+    # ColumnTransformer, and its names are recorded
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    selector = ModalitySelector(["a", "c"]).fit(frame)
+    assert selector.feature_names_in_.tolist() == ["a", "b", "c", "d"]
+    moved = frame[["d", "c", "b", "a"]].assign(e=0.0)
+    np.testing.assert_array_equal(selector.transform(moved).to_numpy(), X[:, [0, 2]])
+    # a ModalityDict has no common column count: a refit forgets it
+    selector = ModalitySelector("a").fit(ModalityDict(a=X, b=["x", "y", "z"]))
+    assert not hasattr(selector, "n_features_in_")
