@@ -200,6 +200,22 @@ def _summary_rows(task, per_split):
     return rows
 
 
+def _merge_rows(old, new):
+    """The rows of ``old``, those also in ``new`` (same task and system) replaced,
+    the others of ``new`` added before their task's anchors."""
+    merged = list(old)
+    for row in new:
+        keys = [(r["task"], r["system"]) for r in merged]
+        key = (row["task"], row["system"])
+        if key in keys:
+            merged[keys.index(key)] = row
+            continue
+        anchors = [i for i, r in enumerate(merged)
+                   if r["task"] == row["task"] and r["system"].startswith("anchor")]
+        merged.insert(anchors[0] if anchors else len(merged), row)
+    return merged
+
+
 def _autogluon_side_by_side(per_task):
     """AutoGluon's measured runs beside AutoFusion's fit on the same split."""
     folder = RESULTS / "real_world_autogluon"
@@ -241,10 +257,11 @@ def av_mnist(n_jobs):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", nargs="+", default=["T1", "T2"])
+    parser.add_argument("--tasks", nargs="*", default=["T1", "T2"])
     parser.add_argument("--splits", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--systems", nargs="*", default=None,
-                        help="only these systems (names as in the table; 'late' for the rules)")
+                        help="only these systems (names as in the table; 'late' for the "
+                             "rules); their rows replace those in the results file")
     parser.add_argument("--av-mnist", action="store_true", help="also AutoFusion on AV-MNIST")
     parser.add_argument("--n-jobs", type=int, default=2)
     args = parser.parse_args()
@@ -260,19 +277,26 @@ def main():
     columns = ["task", "system", "accuracy", "roc auc", "macro f1", "fit s", "predict s",
                "chosen"]
     print_table(rows, columns)
+    previous = {}
+    path = RESULTS / "real_world.json"
+    if (args.systems is not None or len(args.tasks) < 2) and path.is_file():
+        previous = json.loads(path.read_text())
+        rows = _merge_rows(previous.get("reviews", []), rows)
     payload = {
         "protocol": ("clothing reviews (BENCHMARKS.md): fixed stratified 80/20 splits "
                      f"{args.splits}; mean ± std; AutoFusion and skfusion systems with "
                      f"n_jobs={args.n_jobs} on 2 shared cores; anchors as recorded"),
         "reviews": rows,
     }
-    side = _autogluon_side_by_side(per_task)
+    side = _autogluon_side_by_side(per_task) or previous.get("autogluon_side_by_side")
     if side:
         print_table(side, list(side[0]))
         payload["autogluon_side_by_side"] = side
     if args.av_mnist:
         payload["av_mnist"] = [av_mnist(args.n_jobs)]
         print_table(payload["av_mnist"], list(payload["av_mnist"][0]))
+    elif "av_mnist" in previous:
+        payload["av_mnist"] = previous["av_mnist"]
     write_results("real_world", payload)
 
 

@@ -58,7 +58,7 @@ class _BaseAutoFusion(BaseEstimator):
         "verbose": ["verbose"],
     }
 
-    def __init__(self, *, cv=5, time_budget=None, text_chars=False, text_embeddings=False,
+    def __init__(self, *, cv=3, time_budget=None, text_chars=False, text_embeddings=False,
                  sample_rate=None, memory=None, n_jobs=None, verbose=0):
         self.cv = cv
         self.time_budget = time_budget
@@ -158,7 +158,8 @@ class _BaseAutoFusion(BaseEstimator):
     def _final_estimator(self, X, y, folds, members, best, cache):
         """The fitted estimator of the best candidate (members reloaded from cache)."""
         if best["kind"] == "late fusion":
-            return self._fused(members, best["candidate"], folds, cache).fit(X, y)
+            subset = [member for member in members if member[0] in best["members"]]
+            return self._fused(subset, best["candidate"], folds, cache).fit(X, y)
         weights = [1.0 if name == best["candidate"] else _FALLBACK_WEIGHT
                    for name, _, _ in members]
         return self._fused(members, "mean", folds, cache, weights=weights).fit(X, y)
@@ -197,8 +198,9 @@ class AutoFusionClassifier(ClassifierMixin, _BaseAutoFusion):
     recognises what each modality holds (images, audio clips, text, a table),
     builds strong default members from skfusion's and scikit-learn's own
     parts, and scores, on one set of out-of-fold predictions, each member
-    alone, an early fusion of every modality, and the late-fusion rules and
-    stacking over all members. The candidate with the best inner
+    alone, an early fusion of every modality, the late-fusion rules over the
+    modalities' members, and stacking over all members (the early fusion
+    included: stacking learns how far to trust each). The candidate with the best inner
     cross-validated score is kept, so the result is never worse than the best
     single modality beyond the noise of that estimate.
 
@@ -209,10 +211,12 @@ class AutoFusionClassifier(ClassifierMixin, _BaseAutoFusion):
         :class:`~skfusion.LateFusionClassifierCV`: a scorer name
         (``"neg_log_loss"``, ``"balanced_accuracy"``...), a scorer
         ``scorer(estimator, X, y)`` or None for accuracy; higher is better.
-    cv : int, cross-validation generator or iterable, default=5
+    cv : int, cross-validation generator or iterable, default=3
         The inner splits, computed once and shared by every member and
         candidate; ``groups`` passed to ``fit`` reach them (use a group
         splitter to hold out what the test data will lack, e.g. speakers).
+        Each member is fitted once per split and once on all rows: three
+        splits cost 40% less than five.
     time_budget : float, default=None
         Seconds. Members are fitted in order (one per modality, then the
         early fusion, then further text members); once the budget is spent,
@@ -317,7 +321,7 @@ class AutoFusionClassifier(ClassifierMixin, _BaseAutoFusion):
     }
     _is_classifier = True
 
-    def __init__(self, *, scoring=None, cv=5, time_budget=None, text_chars=False,
+    def __init__(self, *, scoring=None, cv=3, time_budget=None, text_chars=False,
                  text_embeddings=False, sample_rate=None, memory=None, n_jobs=None,
                  verbose=0):
         super().__init__(cv=cv, time_budget=time_budget, text_chars=text_chars,
@@ -370,21 +374,16 @@ class AutoFusionClassifier(ClassifierMixin, _BaseAutoFusion):
         return alone.fit(X, y).scores_["mean"]
 
     def _fit_fusions(self, X, y, folds, members, rows, cache):
-        if len(members) < 2:
-            return []
-        tic = perf_counter()
-        compared = LateFusionClassifierCV(
-            members, fusions=_CLASSIFIER_FUSIONS, final_estimator=self._stacker(),
-            scoring=self.scoring, cv=folds, memory=cache,
-            n_jobs=self.n_jobs).fit(X, y)
-        elapsed = perf_counter() - tic
-        members_time = sum(row["fit_time"] for row in rows)
-        names = [name for name, _, _ in members]
         out = []
-        for rule, score in compared.scores_.items():
-            out.append({"candidate": rule, "kind": "late fusion", "members": names,
-                        "score": float(score), "fit_time": members_time + elapsed})
-            self._log(f"late fusion {rule!r}: score {score:.4f}")
+        for subset, rules in _rule_groups(members, _CLASSIFIER_FUSIONS):
+            tic = perf_counter()
+            compared = LateFusionClassifierCV(
+                subset, fusions=rules, final_estimator=self._stacker(),
+                scoring=self.scoring, cv=folds, memory=cache, n_jobs=self.n_jobs).fit(X, y)
+            elapsed = perf_counter() - tic
+            for rule, score in compared.scores_.items():
+                out.append(_rule_row(rule, float(score), subset, rows, elapsed))
+                self._log(f"late fusion {rule!r}: score {score:.4f}")
         return out
 
     @available_if(_can_predict_proba)
@@ -414,7 +413,7 @@ class AutoFusionRegressor(RegressorMixin, _BaseAutoFusion):
 
     Parameters
     ----------
-    cv : int, cross-validation generator or iterable, default=5
+    cv : int, cross-validation generator or iterable, default=3
         The inner splits, shared by every member and candidate.
     time_budget : float, default=None
         Seconds; as in :class:`AutoFusionClassifier`.
@@ -496,16 +495,34 @@ best_score_, fit_time_
             return []
         tic = perf_counter()
         predictions = _oof_predictions(self._fused(members, "stacking", folds, cache), X, y)
-        present = np.ones(predictions.shape, dtype=bool)
-        members_time = sum(row["fit_time"] for row in rows)
+        elapsed = perf_counter() - tic
         names = [name for name, _, _ in members]
         out = []
-        for rule in REGRESSOR_RULES:
-            score = float(r2_score(y, _oof_rule(rule, predictions, present, y)))
-            out.append({"candidate": rule, "kind": "late fusion", "members": names,
-                        "score": score, "fit_time": members_time + perf_counter() - tic})
-            self._log(f"late fusion {rule!r}: score {score:.4f}")
+        for subset, rules in _rule_groups(members, REGRESSOR_RULES):
+            rows_of = [names.index(name) for name, _, _ in subset]
+            present = np.ones((len(subset), len(y)), dtype=bool)
+            for rule in rules:
+                score = float(r2_score(y, _oof_rule(rule, predictions[rows_of], present, y)))
+                out.append(_rule_row(rule, score, subset, rows, elapsed))
+                self._log(f"late fusion {rule!r}: score {score:.4f}")
         return out
+
+
+def _rule_groups(members, rules):
+    """(members, rules) pairs: the fixed rules fuse the modalities' own members;
+    stacking, which learns how far to trust each, also gets the early fusion."""
+    singles = [member for member in members if member[0] != "early_fusion"]
+    groups = [(singles, [rule for rule in rules if rule != "stacking"]),
+              (members, ["stacking"])]
+    return [(subset, chosen) for subset, chosen in groups if len(subset) > 1 and chosen]
+
+
+def _rule_row(rule, score, subset, rows, elapsed):
+    """A leaderboard row for a rule over ``subset``; its time includes its members'."""
+    names = [name for name, _, _ in subset]
+    members_time = sum(row["fit_time"] for row in rows if row["candidate"] in names)
+    return {"candidate": rule, "kind": "late fusion", "members": names, "score": score,
+            "fit_time": members_time + elapsed}
 
 
 class _OutOfFoldRecorder(RegressorMixin, BaseEstimator):

@@ -205,5 +205,6 @@ def early_member(X, kinds, *, classifier, sample_rate):
             features = _audio_features(sample_rate)
         blocks.append((name, features, name))
     # lbfgs, not saga: the blocks' scaling makes saga's steps small (6x slower)
-    final = LogisticRegression(C=1.0, max_iter=300) if classifier else Ridge(alpha=1.0)
+    final = (LogisticRegression(C=1.0, tol=1e-3, max_iter=300) if classifier
+             else Ridge(alpha=1.0))
     return ("early_fusion", make_pipeline(EarlyFusion(blocks), final), list(kinds))

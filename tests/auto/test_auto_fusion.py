@@ -37,8 +37,12 @@ def test_kinds_members_and_leaderboard(fitted):
     assert list(frame.columns) == ["candidate", "kind", "members", "score", "fit_time",
                                    "rank_score"]
     assert (frame["fit_time"] > 0).all()
-    # fused candidates cost at least their members
-    assert (frame["fit_time"][3:] >= frame["fit_time"][:3].sum()).all()
+    # the rules fuse the modalities' members, stacking also the early fusion;
+    # each costs at least its members
+    assert frame["members"][3] == ["text", "table"]
+    assert frame["members"][9] == ["text", "table", "early_fusion"]
+    assert (frame["fit_time"][3:9] >= frame["fit_time"][:2].sum()).all()
+    assert frame["fit_time"][9] >= frame["fit_time"][:3].sum()
     assert sorted(frame["rank_score"]) == list(range(1, 11))
     best = frame.loc[frame["rank_score"] == 1]
     assert best["candidate"].item() == fitted.best_candidate_
@@ -199,3 +203,35 @@ def test_parameters_are_validated(reviews):
         AutoFusionClassifier(time_budget=-1).fit(X, y)
     with pytest.raises(ValueError, match="single class"):
         _fast().fit(X, np.zeros(len(y)))
+
+
+def test_text_chars_adds_a_member(reviews):
+    X, y = reviews
+    clf = AutoFusionClassifier(cv=3, text_chars=True).fit(X[:120], y[:120])
+    assert [name for name, _, _ in clf.members_] == ["text", "table", "early_fusion",
+                                                     "text_chars"]
+    assert clf.cv_results_["kind"][3] == "modality (text)"
+
+
+def test_on_the_clothing_reviews():
+    """3,000 real reviews (T1): the weak table never drags the choice below the text."""
+    import os
+    from pathlib import Path
+
+    from skfusion.datasets import load_clothing_reviews
+
+    home = Path(os.environ.get("SKFUSION_DATA",
+                               Path(__file__).resolve().parents[3] / "shared" / "data"))
+    if not (home / "reviews" / "splits.npz").is_file():
+        pytest.skip(f"clothing reviews not found in {home}")
+    data = load_clothing_reviews(task="T1", data_home=home)
+    train, test = data.splits[0]
+    X, y = data.data, data.target
+    clf = AutoFusionClassifier(cv=3).fit(X[train[:3000]], y[train[:3000]])
+    assert clf.modality_kinds_ == {"text": "text", "table": "table"}
+    scores = dict(zip(clf.cv_results_["candidate"], clf.cv_results_["score"]))
+    # the table alone is about the majority class (0.82), the text far better
+    assert scores["table"] < 0.84 < scores["text"]
+    assert clf.best_score_ >= scores["text"]
+    accuracy = clf.score(X[test[:1500]], y[test[:1500]])
+    assert accuracy > 0.87
