@@ -50,11 +50,10 @@ from skfusion.inspection import (
     modality_importance,
     modality_robustness,
 )
-from skfusion.data import check_multimodal, predict_in_batches
-from skfusion.data import naming_modality
+from skfusion.data import check_multimodal, naming_modality, predict_in_batches
 
-pytest.importorskip("librosa")
-pytest.importorskip("skimage")
+# Cases whose estimator needs an absent optional package (librosa, scikit-image, torch)
+# are skipped one by one, naming the package (conftest.py), not the whole table.
 
 N = 16
 

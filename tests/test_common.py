@@ -10,6 +10,7 @@ Classes without ``fit`` (the per-modality augmenters, parameter objects that
 """
 
 import importlib
+import importlib.util
 import inspect
 import warnings
 
@@ -246,11 +247,14 @@ def test_discovery_finds_the_public_estimators():
                 "LateFusionClassifier", "LateFusionRegressor", "LateFusionClassifierCV",
                 "FusionNetClassifier", "FusionNetRegressor", "DeskewImages", "HOGFeatures",
                 "ImageAugmenter", "AudioAugmenter", "TextAugmenter", "AugmentedEstimator"}
-    assert expected <= set(PUBLIC)
+    # FusionNet needs the neural extra (torch, skorch)
+    absent = {"FusionNetClassifier", "FusionNetRegressor"} if any(
+        importlib.util.find_spec(name) is None for name in ("torch", "skorch")) else set()
+    assert expected - absent <= set(PUBLIC)
     assert {"ImageAugmenter", "AudioAugmenter", "TextAugmenter"} <= set(PARAMETER_OBJECTS)
     # every table entry names a public class (no stale recipe or failure)
-    assert set(RECIPES) <= set(PUBLIC)
-    assert set(EXPECTED_FAILURES) <= set(PUBLIC)
+    assert set(RECIPES) - absent <= set(PUBLIC)
+    assert set(EXPECTED_FAILURES) - absent <= set(PUBLIC)
     assert set(NOT_CHECKED) <= set(PUBLIC)
 
 

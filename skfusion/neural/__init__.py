@@ -1,8 +1,19 @@
 """Neural intermediate fusion through skorch: encoders, fusion layers, estimators.
 
-This subpackage imports torch and skorch; ``import skfusion`` does not import
-it until it is used.
+This subpackage imports torch and skorch, which the ``neural`` extra installs
+(``pip install "skfusion[neural]"``); ``import skfusion`` does not import it
+until it is used.
 """
+
+try:
+    import torch  # noqa: F401
+    import skorch  # noqa: F401
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        f"skfusion.neural needs torch and skorch ({exc.name} is not installed): install the "
+        "'neural' extra, pip install \"skfusion[neural]\" (install torch first to choose "
+        "its build, CPU or CUDA)"
+    ) from exc
 
 from ._augment import GaussianNoise, RandomShift
 from ._encoders import (

@@ -1,7 +1,6 @@
 """The one home of "missing", presence and row slicing (skfusion.data._rows)."""
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy import sparse
 
@@ -35,6 +34,7 @@ def test_missing_entry_and_mask_agree_on_every_kind_of_modality():
     images[1] = np.nan
     images[2, 0, 0] = np.nan
     assert missing_mask(images).tolist() == [False, True, False]
+    pd = pytest.importorskip("pandas")
     frame = pd.DataFrame({"a": [1.0, np.nan, np.nan], "b": [2.0, np.nan, 5.0]})
     assert missing_mask(frame).tolist() == [False, True, False]
     assert missing_mask(sparse.csr_matrix(np.eye(3))).tolist() == [False] * 3

@@ -3,9 +3,12 @@
 import numpy as np
 import pytest
 
-from skfusion import ModalityDict
-from skfusion.datasets import make_multimodal_classification
-from skfusion.neural._convert import PRESENT_KEY, ModalityConverter, lengths_key
+pytest.importorskip("torch")
+pytest.importorskip("skorch")
+
+from skfusion import ModalityDict  # noqa: E402
+from skfusion.datasets import make_multimodal_classification  # noqa: E402
+from skfusion.neural._convert import PRESENT_KEY, ModalityConverter, lengths_key  # noqa: E402
 
 
 def _waveforms(lengths, seed=0):

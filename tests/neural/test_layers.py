@@ -3,6 +3,7 @@
 import pytest
 
 torch = pytest.importorskip("torch")
+pytest.importorskip("skorch")
 
 from skfusion.neural import (  # noqa: E402
     EmbeddingBagEncoder,
