@@ -1,4 +1,4 @@
-"""Per-modality features and fit-time augmentation on AV-MNIST (issue 3).
+"""Per-modality features and fit-time augmentation on AV-MNIST.
 
 For each modality alone: held-out accuracy on unseen speakers with skfusion's
 feature extractors and a simple classifier, the extraction time per 1,000

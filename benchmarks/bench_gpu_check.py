@@ -12,13 +12,13 @@ whether a net trained on the GPU, pickled, loads and predicts in a process
 that sees no GPU. Without CUDA it runs the CPU part and says that CUDA is
 absent (``--gpu cpu`` dry-runs the GPU half's code on the CPU). Every CPU
 epoch is timed in full (about 2 s at one thread on the development machine):
-no bounding is needed. About a minute in all on the GPU machine.
+no bounding is needed. About a minute in all on a GPU.
 
 Run from the project root: ``python benchmarks/bench_gpu_check.py`` reads the
 raw data (``$SKFUSION_DATA`` or ``../shared/data``, needs librosa);
-``--inputs .device/av_mnist_logmel.npz`` reads the inputs that
-``benchmarks/gpu/prepare_inputs.py`` computed, and needs neither. On a lent
-GPU machine use ``scripts/device_gpu_check.sh`` (see ``benchmarks/gpu/README.md``).
+``--inputs .gpu_check/av_mnist_logmel.npz`` reads the inputs that
+``maint_tools/gpu_check_inputs.py`` computed, and needs neither. On a machine
+with a CUDA GPU, ``maint_tools/gpu_check.sh`` runs it (see ``maint_tools/README.md``).
 """
 
 import argparse
@@ -144,7 +144,7 @@ def main():
     parser.add_argument("--threads", type=int, nargs="+", default=[1],
                         help="CPU thread counts to time, one CPU fit each (e.g. 1 16)")
     parser.add_argument("--inputs", type=Path, default=None,
-                        help="the .npz of benchmarks/gpu/prepare_inputs.py (default: raw data)")
+                        help="the .npz of maint_tools/gpu_check_inputs.py (default: raw data)")
     parser.add_argument("--gpu", default="cuda",
                         help="device of the GPU half; 'cpu' dry-runs its code path without one")
     parser.add_argument("--results-name", default="neural_gpu_check")

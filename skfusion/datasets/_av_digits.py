@@ -26,7 +26,7 @@ benchmarks that must run offline.
   data set (Alpaydin and Kaynak, 1998; CC BY 4.0).
 - ``audio``: mono 8 kHz int16 waveforms (about 0.2-0.8 s) of the words
   "zero" ... "nine", synthesized by skfusion's script
-  ``python -m skfusion.datasets._generate_av_digits`` with espeak-ng 1.51
+  ``python maint_tools/generate_av_digits.py`` with espeak-ng 1.51
   (55 English accent+variant voices, e.g. ``espeak-ng/en-gb-scotland+f2``)
   and flite 2.2 (voices kal, kal16, awb, rms, slt): 60 voices x 10 digits,
   one take each. Every take has its own seeded speaking rate, pitch,
@@ -125,7 +125,7 @@ def load_av_digits(*, return_X_y=False):
     if not np.array_equal(clip_digit[pairing], digits.target):
         raise ValueError(
             f"{DATA_FILE} does not match scikit-learn's digits (their order changed?): "
-            "regenerate it with `python -m skfusion.datasets._generate_av_digits`"
+            "regenerate it with `python maint_tools/generate_av_digits.py`"
         )
     audio = np.empty(len(pairing), dtype=object)
     for sample, clip in enumerate(pairing):

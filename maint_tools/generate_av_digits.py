@@ -1,8 +1,9 @@
-"""Generate ``data/av_digits.npz``: the spoken digits of ``load_av_digits``.
+"""Generate ``skfusion/datasets/data/av_digits.npz``: the spoken digits of ``load_av_digits``.
 
-Run from the project root (needs Debian's ``espeak-ng`` and ``flite``)::
+A maintenance tool, not part of the package. Run from the project root (needs
+Debian's ``espeak-ng`` and ``flite``)::
 
-    python -m skfusion.datasets._generate_av_digits
+    python maint_tools/generate_av_digits.py
 
 Every clip is one English digit word ("zero" ... "nine") spoken by a
 text-to-speech voice: espeak-ng's English accents combined with its voice
@@ -51,7 +52,7 @@ ESPEAK_VARIANTS = (
 FLITE_VOICES = {"kal": 105.0, "kal16": 105.0, "awb": 110.0, "rms": 100.0, "slt": 170.0}
 N_ESPEAK_VOICES = 55
 TAKES_PER_WORD = 1
-OUTPUT = Path(__file__).parent / "data" / "av_digits.npz"
+OUTPUT = Path(__file__).resolve().parent.parent / "skfusion" / "datasets" / "data" / "av_digits.npz"
 
 
 def choose_voices(rng):

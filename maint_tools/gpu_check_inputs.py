@@ -1,13 +1,13 @@
 """Compute the GPU check's inputs once, on a machine with the data and librosa.
 
-Writes ``.device/av_mnist_logmel.npz`` (ignored by git): the AV-MNIST images
+Writes ``.gpu_check/av_mnist_logmel.npz`` (ignored by git): the AV-MNIST images
 (uint8, (3000, 28, 28)), the log-mel matrices that ``bench_neural.build_inputs``
 makes from the waveforms (float32, (3000, 32, 48)), the targets and the speaker
-groups. ``bench_gpu_check.py --inputs`` reads it, so the GPU machine needs
+groups. ``bench_gpu_check.py --inputs`` reads it, so the CUDA machine needs
 neither librosa nor the raw recordings.
 
-Run from the project root: ``python benchmarks/gpu/prepare_inputs.py``
-(``scripts/device_gpu_check.sh prepare`` runs it).
+Run from the project root: ``python maint_tools/gpu_check_inputs.py``
+(see ``maint_tools/README.md``).
 """
 
 import argparse
@@ -16,12 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
-BENCHMARKS = Path(__file__).resolve().parent.parent
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 from _common import ROOT, Timer, load_av_mnist, pin_threads  # noqa: E402
 from bench_neural import build_inputs  # noqa: E402
 
-DEFAULT_OUTPUT = ROOT / ".device" / "av_mnist_logmel.npz"
+DEFAULT_OUTPUT = ROOT / ".gpu_check" / "av_mnist_logmel.npz"
 
 
 def main():
@@ -37,7 +37,7 @@ def main():
         raise ValueError(f"unexpected inputs: image {image.dtype} {image.shape}, "
                          f"audio {audio.dtype} {audio.shape}")
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    # speakers as fixed-width strings: the device loads the file with allow_pickle=False
+    # speakers as fixed-width strings: bench_gpu_check.py loads the file with allow_pickle=False
     groups = np.asarray(bunch.groups).astype(str)
     np.savez_compressed(args.output, image=image, audio=audio,
                         target=np.asarray(bunch.target), groups=groups)
