@@ -1,8 +1,8 @@
 """What every skfusion benchmark shares: threads, the AV-MNIST protocol, reporting.
 
 Run benchmarks from the project root, e.g. ``python benchmarks/bench_late_fusion.py``.
-The protocol is ``../shared/BENCHMARKS.md``: AV-MNIST, leave-2-speakers-out,
-3 rotations; mean +- std over the rotations; results under
+The protocol is on the documentation's benchmark page, ``docs/benchmarks.rst``:
+AV-MNIST, leave-2-speakers-out, 3 rotations; mean +- std over the rotations; results under
 ``benchmarks/results/`` with the machine, versions and date.
 """
 

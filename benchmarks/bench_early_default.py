@@ -19,7 +19,7 @@ the sparse blocks, computed on the training rows, which is what it did).
 - **AV-Digits** (embedded): pixel and MFCC-statistics blocks, 5 folds over
   held-out voices, ``LogisticRegression(C=0.1)``; dense only.
 - **Reviews** (Women's E-Commerce Clothing Reviews, protocol of
-  ``BENCHMARKS.md``, 3 splits): TF-IDF of title + review (1-2 grams,
+  ``docs/benchmarks.rst``, 3 splits): TF-IDF of title + review (1-2 grams,
   min_df=2, sublinear), one-hot of the 4 categoricals, standardised
   numeric columns, ``LogisticRegression(C=4)`` as the anchors'.
 - **Synthetic** text + table sets (3-fold CV, ``C`` = 0.1, 1, 10): Zipf

@@ -3,7 +3,7 @@
 For each modality alone: held-out accuracy on unseen speakers with skfusion's
 feature extractors and a simple classifier, the extraction time per 1,000
 samples, and accuracy with and without fit-time augmentation on the same
-splits. Protocol: ``../shared/BENCHMARKS.md`` (leave-2-speakers-out, 3
+splits. Protocol: ``docs/benchmarks.rst`` (leave-2-speakers-out, 3
 rotations, mean +- std).
 
 Every model is a scikit-learn pipeline on the ModalityDict, evaluated with

@@ -4,7 +4,7 @@ Run from the project root::
 
     python benchmarks/bench_inspection.py
 
-Protocol: AV-MNIST, leave-2-speakers-out, 3 rotations (``../shared/BENCHMARKS.md``).
+Protocol: AV-MNIST, leave-2-speakers-out, 3 rotations (``docs/benchmarks.rst``).
 For each rotation four models are fitted on the training speakers:
 
 - early fusion: per-block standardisation of [HOG, MFCC] -> logistic regression (C=0.1);

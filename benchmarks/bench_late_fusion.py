@@ -1,6 +1,6 @@
 """Late fusion on AV-MNIST: every rule, missing modalities, fit time, cheap fusion search.
 
-Protocol (../shared/BENCHMARKS.md): leave-2-speakers-out, 3 rotations. The same
+Protocol (docs/benchmarks.rst): leave-2-speakers-out, 3 rotations. The same
 members everywhere (the recipe that reached the best product-rule accuracy):
 
 - image: DeskewImages (second-moment shear correction) -> HOG (4x4-pixel

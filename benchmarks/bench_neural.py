@@ -1,6 +1,6 @@
 """Neural intermediate fusion on AV-MNIST (FusionNetClassifier, CPU, one thread).
 
-Protocol (``../shared/BENCHMARKS.md``): leave-2-speakers-out, 3 rotations,
+Protocol (``docs/benchmarks.rst``): leave-2-speakers-out, 3 rotations,
 mean +- std. Images: 28x28 digits through the default CNN (32 and 64
 channels); audio: log-mel spectrograms (``LogMelFeatures(output="matrix")``,
 32 bands x 48 frames of 20 ms, no per-clip normalisation, floored 60 dB below
@@ -219,14 +219,14 @@ def main():
 
     print(f"\nAV-MNIST, leave-2-speakers-out, {len(splits)} rotation(s), "
           f"{args.epochs} epochs, CPU, 1 thread")
-    table = rows + [{"configuration": name, "accuracy": f"{value:.3f} (BENCHMARKS.md)"}
+    table = rows + [{"configuration": name, "accuracy": f"{value:.3f} (docs/benchmarks.rst)"}
                     for name, value in CLASSICAL.items()]
     print_table(table, ["configuration", "accuracy", "fit seconds"])
     print("\naccuracy with 30% of test rows missing a modality (concat fusion)")
     print_table([{"training": r["training"], "all present": fmt(r["full"]),
                   "image missing": fmt(r["no image"]), "audio missing": fmt(r["no audio"])}
                  for r in missing]
-                + [{"training": "best late fusion (BENCHMARKS.md)", "image missing": "0.933",
+                + [{"training": "best late fusion (docs/benchmarks.rst)", "image missing": "0.933",
                     "audio missing": "0.990"}],
                 ["training", "all present", "image missing", "audio missing"])
     net_mean, _ = mean_std(overhead["fusionnet_epoch_seconds"])

@@ -1,6 +1,6 @@
 """Real-world text + table: the clothing reviews, against AutoGluon and pytorch-widedeep.
 
-Protocol (``../shared/BENCHMARKS.md``): Women's E-Commerce Clothing Reviews,
+Protocol (``docs/benchmarks.rst``): Women's E-Commerce Clothing Reviews,
 22,642 rows; T1 = Recommended IND (binary), T2 = Rating (5 classes); the three
 fixed stratified 80/20 splits; accuracy, ROC AUC (T1) or macro-F1 (T2), fit
 and predict seconds, mean ± std over the splits. Every skfusion system uses
@@ -20,7 +20,7 @@ the same per-modality pieces as AutoFusion's default members:
 - AutoFusionClassifier(n_jobs=2), nothing else given.
 
 The anchors (AutoGluon, pytorch-widedeep, by hand) are the numbers recorded in
-BENCHMARKS.md on the same protocol. AutoGluon's fit time beside AutoFusion's is
+docs/benchmarks.rst on the same protocol. AutoGluon's fit time beside AutoFusion's is
 measured on this machine by ``benchmarks/_autogluon_reviews.py`` (run in a
 separate environment, at the same time as this script, on split 0 of T1);
 its results, when present under ``benchmarks/results/real_world_autogluon/``,
@@ -64,7 +64,7 @@ from skfusion.auto._members import default_members, early_member
 from skfusion.datasets import load_clothing_reviews
 
 RULES = ("mean", "product", "max", "min", "median", "vote", "weighted", "stacking")
-# recorded in BENCHMARKS.md (same protocol; 2 shared cores; times coarse)
+# recorded in docs/benchmarks.rst (same protocol; 2 shared cores; times coarse)
 ANCHORS = [
     {"T1": ("0.913 ± 0.002", "0.958", "8"), "T2": ("0.665 ± 0.007", "0.443", "41"),
      "system": "anchor: text alone, TF-IDF (1-2 grams, min_df=2) + LR(C=4)"},
@@ -283,7 +283,7 @@ def main():
         previous = json.loads(path.read_text())
         rows = _merge_rows(previous.get("reviews", []), rows)
     payload = {
-        "protocol": ("clothing reviews (BENCHMARKS.md): fixed stratified 80/20 splits "
+        "protocol": ("clothing reviews (docs/benchmarks.rst): fixed stratified 80/20 splits "
                      f"{args.splits}; mean ± std; AutoFusion and skfusion systems with "
                      f"n_jobs={args.n_jobs} on 2 shared cores; anchors as recorded"),
         "reviews": rows,

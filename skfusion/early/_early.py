@@ -107,8 +107,9 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
         - ``None``: blocks are concatenated as they are.
 
         On AV-MNIST (HOG and MFCC features, logistic regression with
-        ``C=0.1``) the default reaches 0.989 where plain concatenation
-        reaches 0.852. With sparse blocks, the default is plain
+        ``C=0.1``) the default reaches 0.989, against 0.987 for the same
+        early fusion written by hand (per-block standardisation) and 0.852
+        for plain concatenation (:ref:`benchmarks`). With sparse blocks, the default is plain
         concatenation with the dense blocks standardised, so it never
         loses to it by a sparse block's scale: any one factor on a TF-IDF
         block (the previous default scaled it to unit variance on
