@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 from ..data import rows_of_params
 from ..utils._sklearn_compat import StrOptions, _fit_context
 from ..utils._fit_state import restore_on_failure
-from ._base import _BaseLateFusion, present_rows
+from ._base import ALL_ROWS, _BaseLateFusion, present_rows
 from ._calibration import aligned_logits, aligned_proba, fit_temperature, logits_to_proba
 from ._rules import CLASSIFIER_RULES, fuse_probas, learn_weights, vote
 
@@ -503,6 +503,10 @@ default="auto"
         read straight from their outputs (see ``aligned_proba``)."""
         X = self._check_input(X, reset=False)
         present = self._presence(X)
+        return self._member_probas_of_checked(X, present)
+
+    def _member_probas_of_checked(self, X, present):
+        """``_member_probas`` of an X already checked, with its presence."""
         everywhere = present.all()
         if not everywhere:
             self._check_coverage(present, [name for name, _, _ in self._members], "to predict")
@@ -519,6 +523,26 @@ default="auto"
                                             n_classes, self.temperatures_[i],
                                             raw_classes=member.classes_)
         return X, probas, present
+
+    def _mean_of_all_members(self, X):
+        """The weighted mean of the members' probabilities, every member present.
+
+        The same sum as the mean rule computes (``_rules._mean``), added up
+        as each member's probabilities come, without stacking them first.
+        """
+        share = self.weights_ / np.sum(self.weights_)
+        n_classes = len(self.classes_)
+        fused = None
+        for i, (member, method) in enumerate(zip(self.estimators_, self.output_methods_)):
+            output = self._member_output(i, method, X, ALL_ROWS)
+            proba = aligned_proba(output, method, self._class_index(i, member.classes_),
+                                  n_classes, self.temperatures_[i],
+                                  raw_classes=member.classes_)
+            if fused is None:
+                fused = share[i] * proba
+            else:
+                fused += share[i] * proba
+        return fused
 
     def _member_votes(self, X):
         """Members' predicted class indices (n_members, n_samples) and presence."""
@@ -544,6 +568,13 @@ default="auto"
         proba : ndarray of shape (n_samples, n_classes)
         """
         self._check_fitted()
+        if self.fusion_ in ("mean", "weighted"):
+            X = self._check_input(X, reset=False)
+            present = self._presence(X)
+            if present.all():
+                return self._mean_of_all_members(X)
+            _, probas, present = self._member_probas_of_checked(X, present)
+            return fuse_probas(self.fusion_, probas, present, self.weights_)
         if self.fusion_ != "stacking":
             _, probas, present = self._member_probas(X)
             return fuse_probas(self.fusion_, probas, present, self.weights_)

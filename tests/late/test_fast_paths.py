@@ -127,3 +127,14 @@ def test_regressor_with_all_rows_present_equals_the_partial_rows(data):
     partial = reg.predict(X.with_missing("table", [3]))
     assert_allclose(np.delete(partial, 3), np.delete(full, 3), rtol=1e-12)
     assert_allclose(partial[3], reg.estimators_[0].predict(X["image"][3:4])[0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("weights", [None, [0.3, 0.7]])
+def test_mean_of_all_members_equals_the_stacked_mean_rule(data, weights):
+    """predict_proba's direct weighted sum equals the rule function on the stacked outputs."""
+    X, y = data
+    clf = LateFusionClassifier(_members(), weights=weights).fit(X, y)
+    _, probas, present = clf._member_probas(X)
+    assert present.all()
+    expected = fuse_probas("mean", probas, present, clf.weights_)
+    assert_array_equal(clf.predict_proba(X), expected)
