@@ -5,6 +5,8 @@ A block's scaling is fitted as an ``(offset, scale)`` pair and applied as
 centred (no scaling, or a sparse block that centring would densify).
 """
 
+import inspect
+
 import numpy as np
 from scipy import sparse
 from sklearn.utils.sparsefuncs import mean_variance_axis
@@ -12,6 +14,10 @@ from sklearn.utils.sparsefuncs import mean_variance_axis
 __all__ = ["BLOCK_SCALINGS", "apply_block_scaling", "fit_block_scaling"]
 
 BLOCK_SCALINGS = ("auto", "standard", "block")
+
+
+# numpy 2.0 added std(mean=...); the floor in pyproject.toml is older
+_STD_TAKES_MEAN = "mean" in inspect.signature(np.std).parameters
 
 
 def fit_block_scaling(Xt, method, weight=1.0, *, standardized=False):
@@ -99,6 +105,8 @@ def _mean_std(Xt):
         mean = Xt.mean(axis=0)
         if np.isnan(mean).any():  # NaN in the block (or inf - inf): only then look for them
             mean, std = np.nanmean(Xt, axis=0), np.nanstd(Xt, axis=0)
-        else:  # one pass fewer: the standard deviation reuses the mean
+        elif _STD_TAKES_MEAN:  # one pass fewer: the standard deviation reuses the mean
             std = Xt.std(axis=0, mean=mean[np.newaxis])
+        else:  # numpy < 2.0 has no std(mean=...)
+            std = Xt.std(axis=0)
     return np.nan_to_num(mean), np.nan_to_num(std)
