@@ -334,8 +334,9 @@ def refill_rows(out, present, fill=np.nan):
         order[np.concatenate([np.flatnonzero(present), absent])] = np.arange(n_samples)
         return stacked[order]
     out = np.asarray(out)
-    full = np.empty((n_samples, *out.shape[1:]), dtype=np.result_type(out.dtype, np.float32,
-                                                                        np.asarray(fill)))
+    # dtypes, not values: numpy 1.x would cast a 0-d fill by its value
+    dtype = np.result_type(out.dtype, np.float32, np.asarray(fill).dtype)
+    full = np.empty((n_samples, *out.shape[1:]), dtype=dtype)
     full[present] = out
     full[~present] = fill
     return full
