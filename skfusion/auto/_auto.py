@@ -494,15 +494,16 @@ best_score_, fit_time_
         if len(members) < 2:
             return []
         tic = perf_counter()
-        predictions = _oof_predictions(self._fused(members, "stacking", folds, cache), X, y)
+        predictions, present = _oof_predictions(
+            self._fused(members, "stacking", folds, cache), X, y)
         elapsed = perf_counter() - tic
         names = [name for name, _, _ in members]
         out = []
         for subset, rules in _rule_groups(members, REGRESSOR_RULES):
             rows_of = [names.index(name) for name, _, _ in subset]
-            present = np.ones((len(subset), len(y)), dtype=bool)
             for rule in rules:
-                score = float(r2_score(y, _oof_rule(rule, predictions[rows_of], present, y)))
+                score = float(r2_score(y, _oof_rule(rule, predictions[rows_of],
+                                                    present[rows_of], y)))
                 out.append(_rule_row(rule, score, subset, rows, elapsed))
                 self._log(f"late fusion {rule!r}: score {score:.4f}")
         return out
@@ -538,9 +539,12 @@ class _OutOfFoldRecorder(RegressorMixin, BaseEstimator):
 
 
 def _oof_predictions(fusion, X, y):
-    """Members' out-of-fold predictions (n_members, n_samples), from the cache."""
+    """Members' out-of-fold predictions and presence, each (n_members, n_samples),
+    from the cache; an absent member's prediction is a placeholder."""
     fusion = clone(fusion).set_params(fusion="stacking", final_estimator=_OutOfFoldRecorder())
-    return fusion.fit(X, y).final_estimator_.predictions_.T
+    fusion.fit(X, y)
+    present = fusion._presence(fusion._check_input(X, reset=False))
+    return fusion.final_estimator_.predictions_.T, present
 
 
 def _oof_rule(rule, predictions, present, y):

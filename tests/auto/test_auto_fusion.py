@@ -165,6 +165,38 @@ def test_regressor_picks_the_informative_modality():
         ModalityDict(text=text, table=table), y) > 0.9
 
 
+def test_regressor_scores_the_rules_on_the_rows_each_member_holds():
+    # the table is missing in 40% of the rows: there, the mean rule is the text
+    # member's prediction alone, not an average with a placeholder
+    from sklearn.metrics import r2_score
+    from sklearn.model_selection import KFold
+
+    rng = np.random.RandomState(1)
+    n = 240
+    table = rng.normal(size=(n, 2))
+    y = table[:, 0] + rng.normal(scale=0.3, size=n)
+    levels = np.array(["low", "mid", "high"], dtype=object)[np.digitize(y, [-0.5, 0.5])]
+    text = np.array([f"{word} item {word}" for word in levels], dtype=object)
+    table[rng.rand(n) < 0.4] = np.nan
+    X = ModalityDict(text=text, table=table)
+    folds = list(KFold(3, shuffle=True, random_state=0).split(table))
+    reg = AutoFusionRegressor(cv=folds).fit(X, y)
+    present = {"text": np.ones(n, bool), "table": ~np.isnan(table[:, 0])}
+    oof = {}
+    for name, member, modality in reg.members_:
+        if name == "early_fusion":
+            continue
+        oof[name] = np.full(n, np.nan)
+        for train, test in folds:
+            train, test = (rows[present[modality][rows]] for rows in (train, test))
+            fitted = clone(member).fit(X[modality][train], y[train])
+            oof[name][test] = fitted.predict(X[modality][test])
+    expected = r2_score(y, np.nanmean([oof["text"], oof["table"]], axis=0))
+    scores = dict(zip(reg.cv_results_["candidate"], reg.cv_results_["score"]))
+    assert scores["mean"] == pytest.approx(expected, rel=1e-9)
+    assert reg.predict(ModalityDict(text=text[:5], table=np.full((5, 2), np.nan))).shape == (5,)
+
+
 def test_time_budget_skips_the_later_members(reviews):
     X, y = reviews
     clf = AutoFusionClassifier(cv=3, time_budget=1e-3).fit(X, y)
