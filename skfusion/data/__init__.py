@@ -9,6 +9,7 @@ import importlib
 
 from ._container import ModalityDict
 from ._rows import (
+    has_missing_rows,
     is_missing_entry,
     is_per_sample,
     missing_mask,
@@ -34,6 +35,7 @@ _LAZY = {
 
 __all__ = [
     "ModalityDict",
+    "has_missing_rows",
     "is_missing_entry",
     "is_per_sample",
     "missing_mask",

@@ -17,6 +17,7 @@ from ..utils.arrays import is_frame, is_pandas, object_array
 __all__ = [
     "is_missing_entry",
     "missing_mask",
+    "has_missing_rows",
     "presence",
     "take_rows",
     "is_per_sample",
@@ -100,6 +101,39 @@ def missing_mask(values):
     if values.dtype.kind in "fc":
         return _all_nan_rows(values.reshape(n, -1))
     return np.zeros(n, dtype=bool)
+
+
+def has_missing_rows(values):
+    """Whether any row of one modality lacks it: ``missing_mask(values).any()``.
+
+    A dense float array answers from its first column alone unless some
+    entry there is NaN, without building the mask.
+
+    Parameters
+    ----------
+    values : ndarray, list, DataFrame, Series, sparse matrix or lazy array
+        One modality, as :func:`missing_mask` takes it.
+
+    Returns
+    -------
+    missing : bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skfusion.data import has_missing_rows
+    >>> has_missing_rows(np.array([[1.0, np.nan], [2.0, 3.0]]))
+    False
+    >>> has_missing_rows(np.array([[1.0, 2.0], [np.nan, np.nan]]))
+    True
+    """
+    if (isinstance(values, np.ndarray) and values.dtype.kind in "fc" and values.ndim
+            and not hasattr(values, "missing_mask")):
+        flat = values.reshape(values.shape[0], -1)
+        if flat.shape[1] == 0 or not np.isnan(flat[:, 0]).any():
+            return False
+        return bool(_all_nan_rows(flat).any())
+    return bool(missing_mask(values).any())
 
 
 def _all_nan_rows(flat):

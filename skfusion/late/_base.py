@@ -24,6 +24,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..data import (
     ModalityDict,
     check_multimodal,
+    has_missing_rows,
     modality_names,
     naming_modality,
     presence,
@@ -180,15 +181,13 @@ class _BaseLateFusion(TransformerMixin, _BaseComposition):
         """Validate X (and y at fit); a mapping becomes a ModalityDict."""
         if y is None and reset:
             validate_data(self, "no_validation", y, skip_check_array=True)
-        X = self._check_samples(X, y)
+        X = self._check_samples(X, y, modalities=None if reset else self.modalities_)
         if isinstance(X, ModalityDict):
             if reset:
                 self._check_member_modalities(X)
                 self.modalities_ = self._used_modalities(X)
                 self._text_modalities = [name for name in self.modalities_
                                          if _looks_like_text(X[name])]
-            else:
-                check_multimodal(X, modalities=self.modalities_, estimator=self)
             for name in self._text_modalities:
                 _check_text(name, X[name], at_fit=reset)
             return X
@@ -208,10 +207,11 @@ class _BaseLateFusion(TransformerMixin, _BaseComposition):
             )
         return validate_data(self, X, skip_check_array=True, reset=False)
 
-    def _check_samples(self, X, y):
-        """X as a ModalityDict or an array-like with a shape; checks len(y)."""
+    def _check_samples(self, X, y, modalities=None):
+        """X as a ModalityDict (holding ``modalities``) or an array-like with a
+        shape; checks len(y)."""
         if isinstance(X, Mapping) and not sparse.issparse(X):
-            X = check_multimodal(X, estimator=self)
+            X = check_multimodal(X, modalities=modalities, estimator=self)
         elif sparse.issparse(X):
             X = X.tocsr()
         elif not hasattr(X, "shape"):
@@ -250,6 +250,13 @@ class _BaseLateFusion(TransformerMixin, _BaseComposition):
         missing = {}  # each modality's mask once, however many members read it
         rows = [presence(X, modality, missing=missing) for _, _, modality in self._members]
         return np.array(rows, dtype=bool).reshape(len(self._members), X.shape[0])
+
+    def _every_row_present(self, X):
+        """Whether every member sees every row of X: ``self._presence(X).all()``,
+        answered without building the masks when no modality lacks a row."""
+        if not isinstance(X, ModalityDict):
+            return True
+        return not any(has_missing_rows(X[name]) for name in self.modalities_)
 
     def _check_fitted(self):
         """check_is_fitted, without its cost when the fit's attributes are there."""
@@ -568,7 +575,9 @@ def _is_drop(estimator):
 
 def member_rows(X, modality, rows):
     """The rows of one member's input (``ALL_ROWS``: the input itself, not a copy)."""
-    selected = select_modality(X, modality)
+    # a ModalityDict checked against the fit holds the member's modality
+    selected = (dict.__getitem__(X, modality) if isinstance(X, ModalityDict)
+                and isinstance(modality, str) else select_modality(X, modality))
     return selected if rows is ALL_ROWS else take_rows(selected, rows)
 
 

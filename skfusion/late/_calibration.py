@@ -74,8 +74,11 @@ def aligned_proba(output, method, member_classes, n_classes, temperature=1.0,
 
     Parameters
     ----------
-    output, method, member_classes, n_classes, raw_classes
+    output, method, n_classes, raw_classes
         As in :func:`aligned_logits`.
+    member_classes : ndarray of int or None
+        As in :func:`aligned_logits`; None when the member's classes are
+        all the fused classes, in order.
     temperature : float, default=1.0
 
     Returns
@@ -83,13 +86,11 @@ def aligned_proba(output, method, member_classes, n_classes, temperature=1.0,
     proba : ndarray of shape (n_samples, n_classes)
     """
     if method != "predict_proba" or temperature != 1:
-        logits = aligned_logits(output, method, member_classes, n_classes,
-                                raw_classes=raw_classes)
+        index = np.arange(n_classes) if member_classes is None else member_classes
+        logits = aligned_logits(output, method, index, n_classes, raw_classes=raw_classes)
         return logits_to_proba(logits, temperature)
-    member_classes = np.asarray(member_classes, dtype=int)
     output = np.asarray(output, dtype=float)
-    every_class = (member_classes.size == n_classes
-                   and (member_classes == np.arange(n_classes)).all())
+    every_class = member_classes is None or _is_identity(member_classes, n_classes)
     if every_class and n_classes > 1 and output.size and output.min() >= EPS:
         sums = _row_sums(output)
         if sums.max() - 1.0 <= 4 * _EPS64 and 1.0 - sums.min() <= 4 * _EPS64:
@@ -100,9 +101,16 @@ def aligned_proba(output, method, member_classes, n_classes, temperature=1.0,
         proba = np.clip(output, EPS, 1.0)
     else:
         proba = np.full((output.shape[0], n_classes), EPS)
-        proba[:, member_classes] = np.clip(output, EPS, 1.0)
+        proba[:, np.asarray(member_classes, dtype=int)] = np.clip(output, EPS, 1.0)
     proba /= _row_sums(proba)[:, np.newaxis]
     return proba
+
+
+def _is_identity(member_classes, n_classes):
+    """Whether the member's class indices are 0, 1, ..., n_classes - 1."""
+    member_classes = np.asarray(member_classes, dtype=int)
+    return member_classes.size == n_classes and bool(
+        (member_classes == np.arange(n_classes)).all())
 
 
 def _row_sums(a):
@@ -112,10 +120,10 @@ def _row_sums(a):
     times an addition of two columns; for fewer than 8 columns NumPy adds
     them in this order too, so the sums are the same.
     """
-    if a.shape[1] >= 8:
+    if a.shape[1] >= 8 or a.shape[1] < 2:
         return a.sum(axis=1)
-    total = a[:, 0].copy()
-    for j in range(1, a.shape[1]):
+    total = a[:, 0] + a[:, 1]
+    for j in range(2, a.shape[1]):
         total += a[:, j]
     return total
 

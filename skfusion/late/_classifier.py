@@ -367,6 +367,13 @@ default="auto"
             )
         return index
 
+    def _proba_index(self, i, member_classes):
+        """``_class_index``, or None where a member fitted here saw every class
+        (its classes are then the fused classes, in order)."""
+        if len(member_classes) == len(self.classes_) and not self._is_prefit(self._members[i][1]):
+            return None
+        return self._class_index(i, member_classes)
+
     def _codes(self, i, labels, member_classes):
         """A member's predicted labels as indices into ``classes_``."""
         positions = np.searchsorted(member_classes, labels)
@@ -519,7 +526,7 @@ default="auto"
                 continue
             rows = present_rows(present[i])
             output = self._member_output(i, method, X, rows)
-            probas[i, rows] = aligned_proba(output, method, self._class_index(i, member.classes_),
+            probas[i, rows] = aligned_proba(output, method, self._proba_index(i, member.classes_),
                                             n_classes, self.temperatures_[i],
                                             raw_classes=member.classes_)
         return X, probas, present
@@ -535,7 +542,7 @@ default="auto"
         fused = None
         for i, (member, method) in enumerate(zip(self.estimators_, self.output_methods_)):
             output = self._member_output(i, method, X, ALL_ROWS)
-            proba = aligned_proba(output, method, self._class_index(i, member.classes_),
+            proba = aligned_proba(output, method, self._proba_index(i, member.classes_),
                                   n_classes, self.temperatures_[i],
                                   raw_classes=member.classes_)
             if fused is None:
@@ -570,10 +577,9 @@ default="auto"
         self._check_fitted()
         if self.fusion_ in ("mean", "weighted"):
             X = self._check_input(X, reset=False)
-            present = self._presence(X)
-            if present.all():
+            if self._every_row_present(X):
                 return self._mean_of_all_members(X)
-            _, probas, present = self._member_probas_of_checked(X, present)
+            _, probas, present = self._member_probas_of_checked(X, self._presence(X))
             return fuse_probas(self.fusion_, probas, present, self.weights_)
         if self.fusion_ != "stacking":
             _, probas, present = self._member_probas(X)

@@ -101,3 +101,19 @@ def test_presence_shares_masks_and_zero_feature_rows_are_not_missing():
     missing["image"] = np.array([True, True])  # a shared dict is read, not recomputed
     assert presence(X, ["image"], missing=missing).tolist() == [False, False]
     assert presence(X, "table").tolist() == [True, True]
+
+
+@pytest.mark.parametrize("values", [
+    np.array([[1.0, np.nan], [np.nan, 2.0], [3.0, 4.0]]),          # NaN, but no empty row
+    np.array([[1.0, 2.0], [np.nan, np.nan]]),                       # an empty row
+    np.array([np.nan, 1.0], dtype=np.float32),                     # 1-D
+    np.full((3, 0), np.nan),                                       # no features
+    np.zeros((2, 4, 4)),                                           # images
+    np.array([[[np.nan] * 2] * 2, [[1.0] * 2] * 2]),                # an empty image
+    np.array(["a cat", None], dtype=object),                       # text
+    np.arange(6).reshape(3, 2),                                    # integers
+])
+def test_has_missing_rows_agrees_with_the_mask(values):
+    from skfusion.data import has_missing_rows
+
+    assert has_missing_rows(values) is bool(missing_mask(values).any())
