@@ -119,7 +119,7 @@ class _BaseAutoFusion(BaseEstimator):
         try:
             members, rows = self._fit_members(X, y, folds, required, optional, cache, start)
             rows += self._fit_fusions(X, y, folds, members, rows, cache)
-            best = max(range(len(rows)), key=lambda i: rows[i]["score"])
+            best = _best(rows)
             self.estimator_ = self._final_estimator(X, y, folds, members, rows[best], cache)
             if self.memory is None:
                 self.estimator_.set_params(memory=None)
@@ -202,7 +202,10 @@ class AutoFusionClassifier(ClassifierMixin, _BaseAutoFusion):
     modalities' members, and stacking over all members (the early fusion
     included: stacking learns how far to trust each). The candidate with the best inner
     cross-validated score is kept, so the result is never worse than the best
-    single modality beyond the noise of that estimate.
+    single modality beyond the noise of that estimate. Of candidates with equal
+    scores the simplest is kept: a member alone, then the fixed rules (the
+    product rule first, the Bayes combination of calibrated modalities that are
+    independent given the class), then the rules that learn.
 
     Parameters
     ----------
@@ -261,7 +264,8 @@ class AutoFusionClassifier(ClassifierMixin, _BaseAutoFusion):
         fusion"``), ``members``, ``score`` (out-of-fold, as ``scoring``; the
         rules that learn are scored by a further 5-fold split of the
         out-of-fold predictions), ``fit_time`` (seconds, a fused candidate's
-        including its members') and ``rank_score``.
+        including its members') and ``rank_score`` (1 for the kept candidate;
+        equal scores ranked as they are chosen).
     best_candidate_ : str
         The chosen candidate.
     best_score_ : float
@@ -566,9 +570,32 @@ def _oof_rule(rule, predictions, present, y):
     return out
 
 
+# among candidates of equal score, the simplest is kept: a member alone, then
+# the fixed rules (the product first: the Bayes combination of calibrated
+# modalities that are independent given the class), then the rules that learn
+# from the out-of-fold predictions, whose scores come from a further split
+_TIE_ORDER = ("product", "mean", "median", "min", "max", "weighted", "stacking")
+
+
+def _tie_rank(row):
+    if row["kind"] != "late fusion":
+        return -1
+    return _TIE_ORDER.index(row["candidate"]) if row["candidate"] in _TIE_ORDER \
+        else len(_TIE_ORDER)
+
+
+def _ranking(rows):
+    """Row positions from best to worst: by score, ties by ``_TIE_ORDER``."""
+    return sorted(range(len(rows)), key=lambda i: (-rows[i]["score"], _tie_rank(rows[i]), i))
+
+
+def _best(rows):
+    return _ranking(rows)[0]
+
+
 def _results_table(rows):
     scores = np.array([row["score"] for row in rows])
-    order = (-scores).argsort(kind="stable")
+    order = _ranking(rows)
     ranks = np.empty(len(rows), dtype=int)
     ranks[order] = np.arange(1, len(rows) + 1)
     return {

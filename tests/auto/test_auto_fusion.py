@@ -267,3 +267,22 @@ def test_on_the_clothing_reviews():
     assert clf.best_score_ >= scores["text"]
     accuracy = clf.score(X[test[:1500]], y[test[:1500]])
     assert accuracy > 0.87
+
+
+def test_ties_go_to_the_simplest_candidate():
+    from skfusion.auto._auto import _best, _results_table
+
+    def row(candidate, kind, score):
+        return {"candidate": candidate, "kind": kind, "members": [], "score": score,
+                "fit_time": 1.0}
+
+    rows = [row("image", "modality (image)", 0.97), row("audio", "modality (audio)", 0.93),
+            row("mean", "late fusion", 0.9995), row("product", "late fusion", 0.9995),
+            row("median", "late fusion", 0.9995), row("stacking", "late fusion", 0.9995),
+            row("max", "late fusion", 0.99)]
+    assert rows[_best(rows)]["candidate"] == "product"
+    table = _results_table(rows)
+    assert table["rank_score"] == [6, 7, 2, 1, 3, 4, 5]
+    # a member alone beats a rule of equal score
+    rows[0]["score"] = 0.9995
+    assert rows[_best(rows)]["candidate"] == "image"
