@@ -87,12 +87,13 @@ ANCHORS = [
 ]
 
 
-def _blocks(X):
+def _blocks(X, y):
     """The text and table members and the early-fusion pipeline, as AutoFusion builds them."""
     _, kinds = detect_kinds(X)
     (text, table), _ = default_members(X, kinds, classifier=True, sample_rate=None,
                                        text_chars=False, text_embeddings=False)
-    early = early_member(X, kinds, classifier=True, sample_rate=None)
+    early = early_member(X, kinds, classifier=True, sample_rate=None,
+                         n_classes=len(np.unique(y)))
     return text, table, early
 
 
@@ -140,7 +141,7 @@ def run_autogluon(python, task, seed, preset="medium_quality"):
 def run_split(task, data, train, test, n_jobs, systems):
     X, y = data.data, data.target
     X_train, y_train, X_test, y_test = X[train], y[train], X[test], y[test]
-    text, table, early = _blocks(X_train)
+    text, table, early = _blocks(X_train, y_train)
     results = {}
 
     def single(name, estimator):
@@ -253,6 +254,13 @@ def _autogluon_side_by_side(per_task):
     return rows
 
 
+def _merge_side(old, new):
+    """The side-by-side rows of ``old`` whose (task, split) ``new`` does not hold, then ``new``."""
+    fresh = {(row["task"], row["split"]) for row in new}
+    rows = [row for row in old if (row["task"], row["split"]) not in fresh] + new
+    return sorted(rows, key=lambda row: (row["task"], row["split"]))
+
+
 def av_mnist(n_jobs):
     data = load_av_mnist()
     scores, times, choices = [], [], []
@@ -309,7 +317,8 @@ def main():
                      f"n_jobs={args.n_jobs} on 2 shared cores; anchors as recorded"),
         "reviews": rows,
     }
-    side = _autogluon_side_by_side(per_task) or previous.get("autogluon_side_by_side")
+    side = _merge_side(previous.get("autogluon_side_by_side", []),
+                       _autogluon_side_by_side(per_task))
     if side:
         print_table(side, list(side[0]))
         payload["autogluon_side_by_side"] = side

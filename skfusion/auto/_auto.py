@@ -111,7 +111,8 @@ class _BaseAutoFusion(BaseEstimator):
         if len(self.modality_kinds_) > 1:
             required.append(early_member(X, self.modality_kinds_,
                                          classifier=self._is_classifier,
-                                         sample_rate=sample_rate))
+                                         sample_rate=sample_rate,
+                                         n_classes=len(getattr(self, "classes_", ()))))
         self._log(f"modalities {self.modality_kinds_}; {len(folds)} folds; "
                   f"{len(required) + len(optional)} members")
         cache = self.memory if self.memory is not None else tempfile.mkdtemp(

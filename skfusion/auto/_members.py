@@ -188,7 +188,7 @@ def default_members(X, kinds, *, classifier, sample_rate, text_chars, text_embed
     return required, optional
 
 
-def early_member(X, kinds, *, classifier, sample_rate):
+def early_member(X, kinds, *, classifier, sample_rate, n_classes=2):
     """An EarlyFusion of every modality's features and one linear model."""
     from ..early import EarlyFusion
 
@@ -204,7 +204,15 @@ def early_member(X, kinds, *, classifier, sample_rate):
         else:
             features = _audio_features(sample_rate)
         blocks.append((name, features, name))
-    # lbfgs, not saga: the blocks' scaling makes saga's steps small (6x slower)
-    final = (LogisticRegression(C=1.0, tol=1e-3, max_iter=300) if classifier
-             else Ridge(alpha=1.0))
+    if not classifier:
+        final = Ridge(alpha=1.0)
+    elif n_classes > 2 and "text" in kinds.values():
+        # hashed text, multinomial: saga converges 2.4x faster than lbfgs (16 s
+        # against 37 s on the reviews' 5 ratings, same accuracy); with two
+        # classes, or dense standardised blocks, lbfgs is the faster (4 s
+        # against 8 s on the reviews' recommendation task)
+        final = LogisticRegression(C=1.0, solver="saga", tol=1e-3, max_iter=300,
+                                   random_state=0)
+    else:
+        final = LogisticRegression(C=1.0, tol=1e-3, max_iter=300)
     return ("early_fusion", make_pipeline(EarlyFusion(blocks), final), list(kinds))

@@ -1,5 +1,6 @@
 """EarlyFusion: turn each modality into features and concatenate them, balanced."""
 
+from collections import defaultdict
 from collections.abc import Mapping
 from numbers import Integral, Real
 from time import perf_counter
@@ -17,6 +18,7 @@ from ..data import (
     check_multimodal,
     check_n_targets,
     column_positions,
+    has_missing_rows,
     modality_names,
     presence,
     select_modality,
@@ -359,7 +361,7 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
         blocks = self._resolve_blocks(X)
         self._record_modalities(X, blocks)
         self._check_block_weights([name for name, _, _ in blocks])
-        routed = process_routing(self, "fit_transform", **params)
+        routed = _routed(self, "fit_transform", params)
         active = [(n, t, m) for n, t, m in blocks
                   if not _is_drop(t) and not self._selects_nothing(X, m)]
         keep_frame = self._pandas_output()
@@ -406,7 +408,7 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
         check_is_fitted(self)
         refuse_metadata_without_routing(self, "transform", params)
         X = self._check_input(X, reset=False)
-        routed = process_routing(self, "transform", **params)
+        routed = _routed(self, "transform", params)
         modalities = {name: modality for name, _, modality in self.transformers_}
         keep_frame = self._pandas_output()
         Xs = Parallel(n_jobs=self.n_jobs)(
@@ -570,7 +572,10 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
         """Rows the block cannot see: a block of the whole X needs every modality."""
         if not isinstance(X, ModalityDict):
             return None
-        return ~presence(X, X.modalities if modality is None else modality)
+        selection = X.modalities if modality is None else modality
+        if not any(has_missing_rows(X[name]) for name in modality_names(selection)):
+            return None  # every row present: no mask to build
+        return ~presence(X, selection)
 
     # -- the blocks ---------------------------------------------------------
     def _resolve_blocks(self, X):
@@ -737,6 +742,14 @@ def _block_method_mapping(transformer):
         for caller in ("fit", "fit_transform"):
             mapping.add(caller=caller, callee="fit").add(caller=caller, callee="transform")
     return mapping.add(caller="transform", callee="transform")
+
+
+def _routed(fusion, method, params):
+    """The blocks' routed metadata by block name; without metadata, empty for
+    every block (what ``process_routing`` returns then, without its cost)."""
+    if not params:
+        return defaultdict(dict)
+    return process_routing(fusion, method, **params)
 
 
 def _fresh(transformer, modality):
