@@ -12,7 +12,10 @@ problem with two numeric modalities of 50 and 40 features.
 
 - **late predict**: ``LateFusionClassifier(fusion="mean").predict_proba``
   against the fitted members' ``predict_proba`` averaged by hand
-  (``LogisticRegression`` members; the outputs are checked equal).
+  (``LogisticRegression`` members; the outputs are checked equal). A further
+  row times the hand-written average with the two checks late fusion makes
+  before it trusts the members (rows that lack a modality; outputs that are
+  probabilities): what is left above it is the machinery itself.
 - **early fit_transform**: ``EarlyFusion`` with ``StandardScaler`` blocks,
   with its default ``block_scaling`` and with ``block_scaling=None``,
   against a ``FeatureUnion`` of the same ``ModalitySelector`` pipelines
@@ -113,6 +116,27 @@ def late_predict(X, y, repeats, number):
     return paired(lambda: fusion.predict_proba(X), by_hand, repeats, number)
 
 
+def checks_floor(X, y, repeats, number):
+    """The hand-written average plus the two checks late fusion makes before it
+    trusts the members: which rows lack a modality, and that each member's output
+    is probabilities."""
+    from skfusion.data import has_missing_rows
+    from skfusion.late._calibration import aligned_proba
+
+    members = [LogisticRegression(max_iter=1000).fit(X[m], y) for m in WIDTHS]
+
+    def by_hand():
+        return sum(member.predict_proba(X[m]) for member, m in zip(members, WIDTHS)) / 2
+
+    def checked():
+        if any(has_missing_rows(X[m]) for m in WIDTHS):
+            raise AssertionError("the benchmark's data lack no row")
+        return sum(aligned_proba(member.predict_proba(X[m]), "predict_proba", None, 3)
+                   for member, m in zip(members, WIDTHS)) / 2
+
+    return paired(checked, by_hand, repeats, number)
+
+
 def selector_union(make, scale=False):
     tail = [StandardScaler()] if scale else []
     return FeatureUnion([(m, make_pipeline(ModalitySelector(m), make(), *tail))
@@ -144,6 +168,7 @@ def measure(n_samples, quick):
     repeats, number = repeats_for(n_samples, quick)
     rows = {
         "late predict_proba (mean)": late_predict(X, y, repeats, number),
+        "hand-written average + the two checks": checks_floor(X, y, repeats, number),
         "EarlyFusion.fit_transform, default": early_fit_transform(
             X, StandardScaler, "auto", False, repeats, number),
         "EarlyFusion.fit_transform, block_scaling=None": early_fit_transform(
@@ -160,8 +185,9 @@ def measure(n_samples, quick):
                     "reference (ms)": round(result["reference_ms"], 3),
                     "ratio": round(result["ratio"], 3),
                     "ratio IQR": "{:.3f}-{:.3f}".format(*result["ratio_iqr"]),
-                    "target": f"<= {TARGETS[name]:.2f}",
-                    "met": bool(result["ratio"] <= TARGETS[name])})
+                    "target": f"<= {TARGETS[name]:.2f}" if name in TARGETS else "-",
+                    "met": bool(result["ratio"] <= TARGETS[name]) if name in TARGETS
+                    else "-"})
         print("  " + "  ".join(f"{k}={v}" for k, v in out[-1].items()), flush=True)
     return out
 
@@ -191,6 +217,12 @@ def main(argv=None):
                  "LogisticRegression members, StandardScaler or PCA(20) blocks; one thread",
         "method": "the two sides alternate in one run (which goes first alternates too); "
                   "ratio = median of the ratios of neighbouring timings, IQR over the pairs",
+        "late predict, what the hand-written average skips": (
+            "late fusion checks which rows lack a modality (a pass over each "
+            "modality's first column) and that each member's output is probabilities "
+            "(rows sum to one, none below 1e-12) before it trusts them; those two "
+            "checks alone, added to the hand-written average, are the row 'hand-written "
+            "average + the two checks'"),
         "load_average_before": list(load_before),
         "load_average_after": list(os.getloadavg()),
         "rows": rows,

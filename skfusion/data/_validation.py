@@ -43,19 +43,18 @@ def check_multimodal(X, *, modalities=None, estimator=None):
     >>> check_multimodal({"a": np.zeros((2, 3))}, modalities=["a"])
     ModalityDict(n_samples=2, a=float64(2, 3))
     """
-    who = _name(estimator)
-    if not isinstance(X, Mapping) or sparse.issparse(X):
-        raise TypeError(
-            f"{who or 'check_multimodal '}expects a skfusion.ModalityDict of modalities "
-            f"(a mapping of modality names to arrays), got {type(X).__name__}"
-        )
     if not isinstance(X, ModalityDict):
+        if not isinstance(X, Mapping) or sparse.issparse(X):
+            raise TypeError(
+                f"{_name(estimator) or 'check_multimodal '}expects a skfusion.ModalityDict "
+                f"of modalities (a mapping of modality names to arrays), got {type(X).__name__}"
+            )
         X = ModalityDict(dict(X.items()))
     if modalities is not None:
         absent = [name for name in modalities if name not in X]
         if absent:
             raise ValueError(
-                f"{who}needs modality {absent[0]!r}, which X lacks; X has "
+                f"{_name(estimator)}needs modality {absent[0]!r}, which X lacks; X has "
                 f"{', '.join(map(repr, X.modalities))}"
             )
     return X
@@ -140,16 +139,25 @@ def naming_modality(modality):
     try:
         yield
     except (ValueError, TypeError) as exc:
-        from sklearn.exceptions import NotFittedError
-
-        names = modality_names(modality)
-        message = exc.args[0] if exc.args else None
-        if (names and isinstance(message, str) and not isinstance(exc, NotFittedError)
-                and not any(repr(name) in message for name in names)):
-            label = (f"modality {names[0]!r}" if len(names) == 1
-                     else f"modalities {names}")
-            exc.args = (f"{label}: {message}", *exc.args[1:])
+        name_modality_in(exc, modality)
         raise
+
+
+def name_modality_in(exc, modality):
+    """Prefix the message of ``exc`` with ``modality``, as :func:`naming_modality` does.
+
+    For hot paths that catch the ValueError or TypeError themselves (a
+    ``try`` costs nothing until something is raised; a context manager costs
+    a generator per call).
+    """
+    from sklearn.exceptions import NotFittedError
+
+    names = modality_names(modality)
+    message = exc.args[0] if exc.args else None
+    if (names and isinstance(message, str) and not isinstance(exc, NotFittedError)
+            and not any(repr(name) in message for name in names)):
+        label = f"modality {names[0]!r}" if len(names) == 1 else f"modalities {names}"
+        exc.args = (f"{label}: {message}", *exc.args[1:])
 
 
 def _name(estimator):

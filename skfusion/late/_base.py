@@ -31,6 +31,7 @@ from ..data import (
     select_modality,
     take_rows,
 )
+from ..data._validation import name_modality_in
 from ..utils._sklearn_compat import (
     HasMethods,
     _BaseComposition,
@@ -210,17 +211,18 @@ class _BaseLateFusion(TransformerMixin, _BaseComposition):
     def _check_samples(self, X, y, modalities=None):
         """X as a ModalityDict (holding ``modalities``) or an array-like with a
         shape; checks len(y)."""
-        if isinstance(X, Mapping) and not sparse.issparse(X):
+        if isinstance(X, ModalityDict) or (isinstance(X, Mapping) and not sparse.issparse(X)):
             X = check_multimodal(X, modalities=modalities, estimator=self)
         elif sparse.issparse(X):
             X = X.tocsr()
         elif not hasattr(X, "shape"):
             X = np.asarray(X)
-        if len(X.shape) == 0 or X.shape[0] == 0:
-            raise ValueError(f"{type(self).__name__} got X of shape {X.shape}: it needs at "
+        shape = X.shape
+        if len(shape) == 0 or shape[0] == 0:
+            raise ValueError(f"{type(self).__name__} got X of shape {shape}: it needs at "
                              "least one sample")
         n_labels = None if y is None else np.asarray(y).shape[0]
-        if n_labels is not None and n_labels != X.shape[0]:
+        if n_labels is not None and n_labels != shape[0]:
             raise ValueError(f"X has {X.shape[0]} samples but y has {n_labels}; "
                              "they must have one row per sample")
         return X
@@ -400,9 +402,12 @@ class _BaseLateFusion(TransformerMixin, _BaseComposition):
         Its errors name the member's modality (a member only knows "X").
         """
         modality = self._members[i][2]
-        with naming_modality(modality if isinstance(X, ModalityDict) else None):
+        try:  # not naming_modality: a context manager costs a generator per call
             return member_output(self.memory, self.estimators_[i], method,
                                  member_rows(X, modality, rows))
+        except (ValueError, TypeError) as exc:
+            name_modality_in(exc, modality if isinstance(X, ModalityDict) else None)
+            raise
 
     def _splitter(self, y):
         return check_cv(self.cv, y, classifier=self._estimator_type_is_classifier)

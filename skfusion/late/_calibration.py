@@ -91,9 +91,12 @@ def aligned_proba(output, method, member_classes, n_classes, temperature=1.0,
         return logits_to_proba(logits, temperature)
     output = np.asarray(output, dtype=float)
     every_class = member_classes is None or _is_identity(member_classes, n_classes)
-    if every_class and n_classes > 1 and output.size and output.min() >= EPS:
+    # the ufuncs' reduce directly: ndarray.min and .max go through a Python wrapper
+    if (every_class and n_classes > 1 and output.size
+            and np.minimum.reduce(output, axis=None) >= EPS):
         sums = _row_sums(output)
-        if sums.max() - 1.0 <= 4 * _EPS64 and 1.0 - sums.min() <= 4 * _EPS64:
+        if (np.maximum.reduce(sums) - 1.0 <= 4 * _EPS64
+                and 1.0 - np.minimum.reduce(sums) <= 4 * _EPS64):
             # probabilities above the clip that already sum to one (within
             # rounding; then none exceeds 1): what clip and renormalising give
             return output
