@@ -136,6 +136,15 @@ def has_missing_rows(values):
     return bool(missing_mask(values).any())
 
 
+def lacks_rows(X, selection):
+    """Whether some row of X lacks a modality that ``selection`` names:
+    ``not presence(X, selection).all()``, without building the masks when no
+    modality lacks a row (the common case)."""
+    if not isinstance(X, Mapping) or sparse.issparse(X):
+        return False
+    return any(has_missing_rows(X[name]) for name in modality_names(selection))
+
+
 def _all_nan_rows(flat):
     """Rows of a 2-D float array that are all NaN.
 

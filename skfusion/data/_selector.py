@@ -46,6 +46,8 @@ def select_modality(X, modality):
     >>> select_modality(X, ["image"])
     ModalityDict(n_samples=2, image=float64(2, 3, 3))
     """
+    if type(modality) is str and isinstance(X, ModalityDict) and dict.__contains__(X, modality):
+        return dict.__getitem__(X, modality)  # the common case, without the checks below
     if modality is None:
         return X
     if callable(modality):

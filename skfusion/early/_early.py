@@ -18,11 +18,11 @@ from ..data import (
     check_multimodal,
     check_n_targets,
     column_positions,
-    has_missing_rows,
     modality_names,
     presence,
     select_modality,
 )
+from ..data._rows import lacks_rows
 from ..utils._fit_state import restore_on_failure
 from ..utils.validation import refuse_metadata_without_routing
 from ..utils._sklearn_compat import (
@@ -573,7 +573,7 @@ class EarlyFusion(TransformerMixin, _BaseComposition):
         if not isinstance(X, ModalityDict):
             return None
         selection = X.modalities if modality is None else modality
-        if not any(has_missing_rows(X[name]) for name in modality_names(selection)):
+        if not lacks_rows(X, selection):
             return None  # every row present: no mask to build
         return ~presence(X, selection)
 

@@ -24,13 +24,13 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..data import (
     ModalityDict,
     check_multimodal,
-    has_missing_rows,
     modality_names,
     naming_modality,
     presence,
     select_modality,
     take_rows,
 )
+from ..data._rows import lacks_rows
 from ..data._validation import name_modality_in
 from ..utils._sklearn_compat import (
     HasMethods,
@@ -256,9 +256,7 @@ class _BaseLateFusion(TransformerMixin, _BaseComposition):
     def _every_row_present(self, X):
         """Whether every member sees every row of X: ``self._presence(X).all()``,
         answered without building the masks when no modality lacks a row."""
-        if not isinstance(X, ModalityDict):
-            return True
-        return not any(has_missing_rows(X[name]) for name in self.modalities_)
+        return not lacks_rows(X, self.modalities_)
 
     def _check_fitted(self):
         """check_is_fitted, without its cost when the fit's attributes are there."""
@@ -580,9 +578,7 @@ def _is_drop(estimator):
 
 def member_rows(X, modality, rows):
     """The rows of one member's input (``ALL_ROWS``: the input itself, not a copy)."""
-    # a ModalityDict checked against the fit holds the member's modality
-    selected = (dict.__getitem__(X, modality) if isinstance(X, ModalityDict)
-                and isinstance(modality, str) else select_modality(X, modality))
+    selected = select_modality(X, modality)
     return selected if rows is ALL_ROWS else take_rows(selected, rows)
 
 
