@@ -118,10 +118,10 @@ def late_predict(X, y, repeats, number):
 
 def checks_floor(X, y, repeats, number):
     """The hand-written average plus the two checks late fusion makes before it
-    trusts the members: which rows lack a modality, and that each member's output
-    is probabilities."""
+    trusts the members: which rows lack a modality, and that the members'
+    outputs are probabilities."""
     from skfusion.data import has_missing_rows
-    from skfusion.late._calibration import aligned_proba
+    from skfusion.late._calibration import hold_probabilities
 
     members = [LogisticRegression(max_iter=1000).fit(X[m], y) for m in WIDTHS]
 
@@ -131,8 +131,10 @@ def checks_floor(X, y, repeats, number):
     def checked():
         if any(has_missing_rows(X[m]) for m in WIDTHS):
             raise AssertionError("the benchmark's data lack no row")
-        return sum(aligned_proba(member.predict_proba(X[m]), "predict_proba", None, 3)
-                   for member, m in zip(members, WIDTHS)) / 2
+        outputs = [member.predict_proba(X[m]) for member, m in zip(members, WIDTHS)]
+        if not hold_probabilities(outputs, 3):
+            raise AssertionError("LogisticRegression gives probabilities")
+        return sum(outputs) / 2
 
     return paired(checked, by_hand, repeats, number)
 

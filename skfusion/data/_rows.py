@@ -106,8 +106,8 @@ def missing_mask(values):
 def has_missing_rows(values):
     """Whether any row of one modality lacks it: ``missing_mask(values).any()``.
 
-    A dense float array answers from its first column alone unless some
-    entry there is NaN, without building the mask.
+    A dense float array answers from the least of each row's first entries
+    alone (NaN if some entry there is NaN), without building the mask.
 
     Parameters
     ----------
@@ -127,20 +127,29 @@ def has_missing_rows(values):
     >>> has_missing_rows(np.array([[1.0, 2.0], [np.nan, np.nan]]))
     True
     """
-    if (isinstance(values, np.ndarray) and values.dtype.kind in "fc" and values.ndim
-            and not hasattr(values, "missing_mask")):
-        flat = values.reshape(values.shape[0], -1)
-        if flat.shape[1] == 0 or not np.isnan(flat[:, 0]).any():
-            return False
-        return bool(_all_nan_rows(flat).any())
-    return bool(missing_mask(values).any())
+    # a plain ndarray first: it is the common case, and has no missing_mask
+    plain = type(values) is np.ndarray or (isinstance(values, np.ndarray)
+                                           and not hasattr(values, "missing_mask"))
+    if not (plain and values.dtype.kind in "fc" and values.ndim):
+        return bool(missing_mask(values).any())
+    if not values.size:
+        return False
+    # a row that lacks the modality is all NaN, its first entry too; one
+    # reduction over those entries (indexed, never a copy), which carries a NaN
+    # through (and, unlike a sum, never overflows or warns), finds none
+    first = values[:, 0] if values.ndim == 2 else \
+        values[(slice(None),) + (0,) * (values.ndim - 1)]
+    least = np.minimum.reduce(first)
+    if least == least:
+        return False
+    return bool(_all_nan_rows(values.reshape(values.shape[0], -1)).any())
 
 
 def lacks_rows(X, selection):
     """Whether some row of X lacks a modality that ``selection`` names:
     ``not presence(X, selection).all()``, without building the masks when no
     modality lacks a row (the common case)."""
-    if not isinstance(X, Mapping) or sparse.issparse(X):
+    if not isinstance(X, (dict, Mapping)) or sparse.issparse(X):
         return False
     return any(has_missing_rows(X[name]) for name in modality_names(selection))
 

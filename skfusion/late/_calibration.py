@@ -20,7 +20,8 @@ from scipy.special import softmax
 
 from ._rules import EPS
 
-__all__ = ["aligned_logits", "aligned_proba", "fit_temperature", "logits_to_proba"]
+__all__ = ["aligned_logits", "aligned_proba", "fit_temperature", "hold_probabilities",
+           "logits_to_proba"]
 
 LOG_EPS = float(np.log(EPS))
 _EPS64 = float(np.finfo(float).eps)
@@ -91,15 +92,8 @@ def aligned_proba(output, method, member_classes, n_classes, temperature=1.0,
         return logits_to_proba(logits, temperature)
     output = np.asarray(output, dtype=float)
     every_class = member_classes is None or _is_identity(member_classes, n_classes)
-    # the ufuncs' reduce directly: ndarray.min and .max go through a Python wrapper
-    if (every_class and n_classes > 1 and output.size
-            and np.minimum.reduce(output, axis=None) >= EPS):
-        sums = _row_sums(output)
-        if (np.maximum.reduce(sums) - 1.0 <= 4 * _EPS64
-                and 1.0 - np.minimum.reduce(sums) <= 4 * _EPS64):
-            # probabilities above the clip that already sum to one (within
-            # rounding; then none exceeds 1): what clip and renormalising give
-            return output
+    if every_class and hold_probabilities([output], n_classes):
+        return output
     if every_class:
         proba = np.clip(output, EPS, 1.0)
     else:
@@ -107,6 +101,42 @@ def aligned_proba(output, method, member_classes, n_classes, temperature=1.0,
         proba[:, np.asarray(member_classes, dtype=int)] = np.clip(output, EPS, 1.0)
     proba /= _row_sums(proba)[:, np.newaxis]
     return proba
+
+
+def hold_probabilities(outputs, n_classes):
+    """Whether every output is what clipping and renormalising leave as it is.
+
+    True when each is a float array of shape (n_samples, n_classes), with
+    ``n_classes`` at least 2 and one ``n_samples`` for all, every entry at
+    least the clip (1e-12) and every row summing to one within rounding
+    (then none exceeds 1). The members' row sums go into one array, whose
+    least and greatest are then read once for all of them.
+
+    Parameters
+    ----------
+    outputs : list of ndarray
+    n_classes : int
+
+    Returns
+    -------
+    valid : bool
+    """
+    n_samples = outputs[0].shape[0] if getattr(outputs[0], "ndim", 0) else 0
+    if n_classes < 2 or not n_samples or not all(
+            getattr(output, "shape", None) == (n_samples, n_classes)
+            and output.dtype == np.float64 for output in outputs):
+        return False
+    ones = np.ones(n_classes)
+    sums = np.empty((len(outputs), n_samples))
+    for output, row in zip(outputs, sums):
+        # the ufuncs' reduce directly: ndarray.min and .max go through a Python wrapper
+        if not np.minimum.reduce(output, axis=None) >= EPS:
+            return False
+        np.matmul(output, ones, out=row)
+    # summing n_classes terms rounds by up to about one unit in the last place each
+    rounding = max(4, n_classes) * _EPS64
+    return bool(np.maximum.reduce(sums, axis=None) - 1.0 <= rounding
+                and 1.0 - np.minimum.reduce(sums, axis=None) <= rounding)
 
 
 def _is_identity(member_classes, n_classes):

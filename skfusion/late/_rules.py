@@ -56,14 +56,41 @@ def normalized_weights(weights, present):
     return raw / total
 
 
+def weighted_mean(probas, weights):
+    """The weighted mean of the members' outputs, every member present.
+
+    Parameters
+    ----------
+    probas : ndarray of shape (n_members, n_samples, ...) or list of ndarray
+        The members' outputs, all of one shape.
+    weights : array-like of shape (n_members,)
+
+    Returns
+    -------
+    mean : ndarray of shape (n_samples, ...)
+        Equal weights: the outputs added up, then divided by their number
+        (an average by hand); otherwise the sum of each output times its
+        share of the weights.
+    """
+    weights = np.asarray(weights, dtype=float).tolist()
+    if len(probas) == 1:
+        return np.array(probas[0], dtype=float)
+    if weights.count(weights[0]) == len(weights):
+        fused = probas[0] + probas[1]
+        for proba in probas[2:]:
+            fused += proba
+        fused /= len(probas)
+        return fused
+    share = np.divide(weights, sum(weights))
+    fused = share[0] * probas[0]
+    for member_share, proba in zip(share[1:], probas[1:]):
+        fused += member_share * proba
+    return fused
+
+
 def _mean(probas, present, weights):
     if present.all():
-        # the same weights for every sample: a weighted sum of whole arrays
-        share = np.asarray(weights, dtype=float) / np.sum(weights)
-        fused = share[0] * probas[0]
-        for member_share, proba in zip(share[1:], probas[1:]):
-            fused += member_share * proba
-        return fused
+        return weighted_mean(probas, weights)
     share = normalized_weights(weights, present)
     return np.einsum("mn,mnk->nk", share, probas)
 

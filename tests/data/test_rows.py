@@ -112,6 +112,12 @@ def test_presence_shares_masks_and_zero_feature_rows_are_not_missing():
     np.array([[[np.nan] * 2] * 2, [[1.0] * 2] * 2]),                # an empty image
     np.array(["a cat", None], dtype=object),                       # text
     np.arange(6).reshape(3, 2),                                    # integers
+    np.asfortranarray([[1.0, 2.0], [np.nan, np.nan], [3.0, 4.0]]),  # column-major
+    np.array([[1.0, 9.0, 2.0], [np.nan, 9.0, np.nan]])[:, ::2],     # a strided view
+    np.array([[np.inf, 1.0], [-np.inf, 2.0]]),                      # first entries sum to NaN
+    np.array([[6e4, 1.0], [6e4, np.nan]], dtype=np.float16),        # they overflow to inf
+    np.array([[1 + 1j, 2.0], [np.nan, np.nan]]),                    # complex
+    np.array([[[np.nan, 1.0], [2.0, 3.0]], [[4.0, 5.0], [6.0, 7.0]]]),  # NaN first pixel only
 ])
 def test_has_missing_rows_agrees_with_the_mask(values):
     from skfusion.data import has_missing_rows

@@ -15,8 +15,9 @@ from sklearn.svm import LinearSVC
 from skfusion import LateFusionClassifier, LateFusionRegressor, ModalityDict
 from skfusion.datasets import make_multimodal_classification
 from skfusion.late._base import ALL_ROWS, member_rows, present_rows
-from skfusion.late._calibration import aligned_logits, aligned_proba, logits_to_proba
-from skfusion.late._rules import fuse_probas, normalized_weights
+from skfusion.late._calibration import (aligned_logits, aligned_proba, hold_probabilities,
+                                       logits_to_proba)
+from skfusion.late._rules import fuse_probas, normalized_weights, weighted_mean
 
 
 @pytest.fixture(scope="module")
@@ -138,3 +139,88 @@ def test_mean_of_all_members_equals_the_stacked_mean_rule(data, weights):
     assert present.all()
     expected = fuse_probas("mean", probas, present, clf.weights_)
     assert_array_equal(clf.predict_proba(X), expected)
+
+
+def _dirichlet(n_samples, n_classes, seed):
+    return np.random.RandomState(seed).dirichlet(np.ones(n_classes), size=n_samples)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3, 10, 40])
+def test_hold_probabilities_accepts_what_clip_and_renormalise_keep(n_classes):
+    outputs = [_dirichlet(300, n_classes, seed) for seed in range(3)]
+    outputs = [np.clip(p, 1e-9, None) / np.clip(p, 1e-9, None).sum(axis=1, keepdims=True)
+               for p in outputs]
+    assert hold_probabilities(outputs, n_classes)
+    for output in outputs:  # what the general path gives is the output itself
+        assert_allclose(aligned_proba(output, "predict_proba", None, n_classes), output,
+                        rtol=1e-14)
+
+
+@pytest.mark.parametrize("spoil", ["row sum", "zero", "negative", "nan", "float32",
+                                   "rows", "columns"])
+def test_hold_probabilities_refuses_any_member_that_is_not_probabilities(spoil):
+    good, bad = _dirichlet(50, 3, 0), _dirichlet(50, 3, 1)
+    if spoil == "row sum":
+        bad[7] *= 1.01
+    elif spoil == "zero":
+        bad[7] = [0.0, 0.4, 0.6]
+    elif spoil == "negative":
+        bad[7] = [-0.1, 0.5, 0.6]
+    elif spoil == "nan":
+        bad[7, 0] = np.nan
+    elif spoil == "float32":
+        bad = bad.astype(np.float32)
+    elif spoil == "rows":
+        bad = bad[:49]
+    else:
+        bad = np.c_[bad, np.zeros(50)]
+    assert hold_probabilities([good], 3)
+    assert not hold_probabilities([good, bad], 3)
+    assert not hold_probabilities([bad, good], 3)
+
+
+def test_weighted_mean_with_equal_weights_is_the_average_by_hand():
+    probas = [_dirichlet(40, 4, seed) for seed in range(3)]
+    assert_array_equal(weighted_mean(probas, np.full(3, 1 / 3)),
+                       (probas[0] + probas[1] + probas[2]) / 3)
+    assert_array_equal(weighted_mean(np.stack(probas[:2]), [0.5, 0.5]),
+                       (probas[0] + probas[1]) / 2)
+    assert_allclose(weighted_mean(probas, [1.0, 2.0, 5.0]),
+                    np.average(np.stack(probas), axis=0, weights=[1.0, 2.0, 5.0]), rtol=1e-14)
+    single = weighted_mean(probas[:1], [1.0])
+    assert_array_equal(single, probas[0])
+    assert not np.shares_memory(single, probas[0])
+
+
+class _SkewedProba(LogisticRegression):
+    """predict_proba whose rows do not sum to one (scores, not probabilities),
+    or in float32."""
+
+    def __init__(self, skew=1.0, dtype="float64", C=1.0):
+        super().__init__(C=C)
+        self.skew = skew
+        self.dtype = dtype
+
+    def predict_proba(self, X):
+        proba = super().predict_proba(X)
+        proba[::3] *= self.skew
+        return proba.astype(self.dtype)
+
+
+@pytest.mark.parametrize("member", [_SkewedProba(skew=0.5), _SkewedProba(skew=1.5),
+                                    _SkewedProba(dtype="float32")])
+def test_mean_renormalises_outputs_that_are_not_probabilities(data, member):
+    """A member whose output is not probabilities is clipped to [1e-12, 1] and
+    renormalised before the average, as the general path does, never averaged
+    as it is."""
+    X, y = data
+    clf = LateFusionClassifier([("img", member, "image"),
+                                ("tab", LogisticRegression(), "table")]).fit(X, y)
+    skewed = np.clip(clf.estimators_[0].predict_proba(X["image"]).astype(float), 1e-12, 1)
+    expected = (skewed / skewed.sum(axis=1, keepdims=True)
+                + clf.estimators_[1].predict_proba(X["table"])) / 2
+    got = clf.predict_proba(X)
+    assert_allclose(got, expected, rtol=1e-6)
+    assert_allclose(got.sum(axis=1), 1.0, rtol=1e-12)
+    _, probas, present = clf._member_probas(X)
+    assert_allclose(got, fuse_probas("mean", probas, present, clf.weights_), rtol=1e-12)
