@@ -20,8 +20,8 @@ from scipy.special import softmax
 
 from ._rules import EPS
 
-__all__ = ["aligned_logits", "aligned_proba", "fit_temperature", "hold_probabilities",
-           "logits_to_proba"]
+__all__ = ["aligned_logits", "aligned_proba", "aligned_probas", "fit_temperature",
+           "hold_probabilities", "logits_to_proba"]
 
 LOG_EPS = float(np.log(EPS))
 _EPS64 = float(np.finfo(float).eps)
@@ -101,6 +101,36 @@ def aligned_proba(output, method, member_classes, n_classes, temperature=1.0,
         proba[:, np.asarray(member_classes, dtype=int)] = np.clip(output, EPS, 1.0)
     proba /= _row_sums(proba)[:, np.newaxis]
     return proba
+
+
+def aligned_probas(outputs, methods, member_classes, n_classes, temperatures, raw_classes):
+    """:func:`aligned_proba` of each member's output, every member on the same rows.
+
+    When every member gives uncalibrated ``predict_proba`` over all the
+    fused classes, their outputs are checked at once
+    (:func:`hold_probabilities`) and, if they are probabilities, returned as
+    they are; otherwise each is aligned on its own.
+
+    Parameters
+    ----------
+    outputs : list of ndarray
+        Each member's raw output.
+    methods, member_classes, temperatures, raw_classes : list
+        Each member's ``method``, ``member_classes``, ``temperature`` and
+        ``raw_classes``, as :func:`aligned_proba` takes them.
+    n_classes : int
+
+    Returns
+    -------
+    probas : list of ndarray of shape (n_samples, n_classes)
+    """
+    plain = all(method == "predict_proba" and temperature == 1 and classes is None
+                for method, temperature, classes in zip(methods, temperatures, member_classes))
+    if plain and hold_probabilities(outputs, n_classes):
+        return outputs
+    return [aligned_proba(output, method, classes, n_classes, temperature, raw_classes=raw)
+            for output, method, classes, temperature, raw
+            in zip(outputs, methods, member_classes, temperatures, raw_classes)]
 
 
 def hold_probabilities(outputs, n_classes):

@@ -13,8 +13,8 @@ from ..data import rows_of_params
 from ..utils._sklearn_compat import StrOptions, _fit_context
 from ..utils._fit_state import restore_on_failure
 from ._base import ALL_ROWS, _BaseLateFusion, present_rows
-from ._calibration import (aligned_logits, aligned_proba, fit_temperature,
-                           hold_probabilities, logits_to_proba)
+from ._calibration import (aligned_logits, aligned_proba, aligned_probas, fit_temperature,
+                           logits_to_proba)
 from ._rules import CLASSIFIER_RULES, fuse_probas, learn_weights, vote, weighted_mean
 
 __all__ = ["LateFusionClassifier"]
@@ -533,26 +533,16 @@ default="auto"
         return X, probas, present
 
     def _mean_of_all_members(self, X):
-        """The weighted mean of the members' probabilities, every member present.
-
-        Uncalibrated ``predict_proba`` outputs over every fused class are
-        checked together (``hold_probabilities``) and averaged as they are;
-        otherwise each output is aligned first (``aligned_proba``).
-        """
-        n_classes = len(self.classes_)
+        """The weighted mean of the members' probabilities, every member present
+        (their outputs aligned together: ``aligned_probas``)."""
         outputs = [self._member_output(i, method, X, ALL_ROWS)
                    for i, method in enumerate(self.output_methods_)]
-        plain = all(method == "predict_proba" and temperature == 1
-                    and self._proba_index(i, member.classes_) is None
-                    for i, (member, method, temperature) in enumerate(zip(
-                        self.estimators_, self.output_methods_, self.temperatures_.tolist())))
-        if not (plain and hold_probabilities(outputs, n_classes)):
-            outputs = [aligned_proba(output, method, self._proba_index(i, member.classes_),
-                                     n_classes, temperature, raw_classes=member.classes_)
-                       for i, (member, method, temperature, output) in enumerate(zip(
-                           self.estimators_, self.output_methods_,
-                           self.temperatures_.tolist(), outputs))]
-        return weighted_mean(outputs, self.weights_)
+        probas = aligned_probas(
+            outputs, self.output_methods_,
+            [self._proba_index(i, member.classes_) for i, member in enumerate(self.estimators_)],
+            len(self.classes_), self.temperatures_.tolist(),
+            [member.classes_ for member in self.estimators_])
+        return weighted_mean(probas, self.weights_)
 
     def _member_votes(self, X):
         """Members' predicted class indices (n_members, n_samples) and presence."""

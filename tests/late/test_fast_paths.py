@@ -15,8 +15,8 @@ from sklearn.svm import LinearSVC
 from skfusion import LateFusionClassifier, LateFusionRegressor, ModalityDict
 from skfusion.datasets import make_multimodal_classification
 from skfusion.late._base import ALL_ROWS, member_rows, present_rows
-from skfusion.late._calibration import (aligned_logits, aligned_proba, hold_probabilities,
-                                       logits_to_proba)
+from skfusion.late._calibration import (aligned_logits, aligned_proba, aligned_probas,
+                                       hold_probabilities, logits_to_proba)
 from skfusion.late._rules import fuse_probas, normalized_weights, weighted_mean
 
 
@@ -224,3 +224,22 @@ def test_mean_renormalises_outputs_that_are_not_probabilities(data, member):
     assert_allclose(got.sum(axis=1), 1.0, rtol=1e-12)
     _, probas, present = clf._member_probas(X)
     assert_allclose(got, fuse_probas("mean", probas, present, clf.weights_), rtol=1e-12)
+
+
+@pytest.mark.parametrize("second", ["plain", "decision", "calibrated", "some classes", "zeros"])
+def test_aligned_probas_is_aligned_proba_member_by_member(second):
+    first = _dirichlet(30, 3, 0)
+    args = {"plain": (_dirichlet(30, 3, 1), "predict_proba", None, 1.0),
+            "decision": (np.random.RandomState(2).normal(size=(30, 3)), "decision_function",
+                         None, 1.0),
+            "calibrated": (_dirichlet(30, 3, 3), "predict_proba", None, 2.0),
+            "some classes": (_dirichlet(30, 2, 4), "predict_proba", np.array([0, 2]), 1.0),
+            "zeros": (np.c_[_dirichlet(30, 2, 5), np.zeros(30)], "predict_proba", None, 1.0)}
+    output, method, classes, temperature = args[second]
+    got = aligned_probas([first, output], ["predict_proba", method], [None, classes], 3,
+                         [1.0, temperature], [np.arange(3), np.arange(3)])
+    expected = [aligned_proba(first, "predict_proba", None, 3),
+                aligned_proba(output, method, classes, 3, temperature)]
+    for g, e in zip(got, expected):
+        assert_allclose(g, e, rtol=1e-14)
+    assert got[0] is first  # probabilities are used as they are, on either path
